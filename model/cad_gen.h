@@ -1,0 +1,50 @@
+/* Frame-by-frame generation: the small API the plugin and the CLI use.
+ *
+ * A cad_gen holds the LSTM state for one voice and all the scratch memory a
+ * step needs, allocated once in cad_gen_new, so cad_gen_sample and
+ * cad_gen_observe never allocate (the plugin calls them from its worker
+ * thread, but they are also cheap enough and bounded enough for any
+ * thread). Convention: the network's input at step t is frame t-1 (silence
+ * before the first frame), its output the distribution of frame t. */
+#ifndef CAD_GEN_H
+#define CAD_GEN_H
+
+#include <stdint.h>
+
+#include "cad_error.h"
+#include "cad_rng.h"
+
+typedef struct cad_model cad_model;
+typedef struct cad_gen cad_gen;
+
+typedef struct {
+    int n_keys;         /* frame width (88) */
+    int low_key;        /* MIDI note of key 0 (21) */
+    double step_beats;  /* frame length in quarter notes (0 if in seconds) */
+    double step_seconds;/* frame length in seconds (0 if in beats) */
+} cad_model_info;
+
+int cad_model_load(const char *path, cad_model **out, cad_error *e);
+void cad_model_free(cad_model *m);
+void cad_model_get_info(const cad_model *m, cad_model_info *info);
+
+typedef struct {
+    float temperature;  /* > 0; 1 = the model's own distribution. Values
+                           <= 1e-3 mean greedy (most likely choice). */
+    float threshold;    /* seed 001: keys whose probability is below this are
+                           never played; 0 disables */
+    const uint8_t *allowed; /* n_keys flags (key/scale/range mask) or NULL */
+    int max_notes;      /* cap on simultaneous keys per frame, 0 = none */
+} cad_sample_params;
+
+cad_gen *cad_gen_new(const cad_model *m, cad_error *e);
+void cad_gen_free(cad_gen *g);
+/* Back to silence: forgets everything played or observed. */
+void cad_gen_reset(cad_gen *g);
+/* Samples the next frame into out[n_keys] (0/1) and feeds it back. */
+void cad_gen_sample(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
+                    uint8_t *out);
+/* Feeds a frame that was played by someone else (primer, live input). */
+void cad_gen_observe(cad_gen *g, const uint8_t *frame);
+
+#endif
