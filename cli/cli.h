@@ -21,4 +21,12 @@ int cad_cli_double(const char *cmd, const char *opt, const char *s,
  * else presets/default.safetensors relative to the working directory. */
 const char *cad_cli_default_model(void);
 
+/* Loads the pieces of one split from DATA: a piano-roll JSON file (the
+ * split's key) or a MIDI folder (its SPLIT.txt list, or for "train"/"all"
+ * every file when there is no list). *found says whether the split
+ * existed. Prints its own errors; returns -1 on failure. */
+#include "cad_roll.h"
+int cad_cli_load_split(const char *path, const char *split,
+                       const cad_roll_opts *o, cad_roll_set *out, int *found);
+
 #endif

@@ -1,1 +1,46 @@
-/* placeholder */
+/* cadenza info: what a model file holds: architecture, what a frame
+ * means, and how it was trained (every __metadata__ string). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cad_model.h"
+#include "cli.h"
+
+int cad_cmd_info(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: cadenza info MODEL.safetensors\n");
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: cadenza info MODEL.safetensors\n");
+        return 2;
+    }
+    cad_error e;
+    cad_model *m;
+    if (cad_model_load(argv[1], &m, &e)) {
+        fprintf(stderr, "cadenza info: %s\n", e.msg);
+        return 1;
+    }
+    const cad_model_config *c = &m->cfg;
+    printf("%s\n  network: %d-layer LSTM (", argv[1], c->n_layers);
+    for (int l = 0; l < c->n_layers; l++)
+        printf("%s%d", l ? ", " : "", c->hidden[l]);
+    printf("), %s head", cad_head_name(c->head));
+    if (c->head == CAD_HEAD_NADE)
+        printf(" (%d hidden)", c->nade_hidden);
+    printf(", %ld parameters (%.1f MB as f32)\n", m->n_params,
+           (double)m->n_params * 4 / 1e6);
+    printf("  frames: %s, %d keys from MIDI %d, ", c->representation, c->n_out,
+           c->low_key);
+    if (c->step_seconds > 0)
+        printf("%g s each\n", c->step_seconds);
+    else
+        printf("%g quarter notes each\n", c->step_beats);
+    printf("  trained with loss %s, dropout %g (input %g)\n",
+           cad_loss_name(c->loss), (double)c->dropout, (double)c->dropout_in);
+    for (int i = 0; i < m->meta.n_meta; i++)
+        printf("  %s: %s\n", m->meta.meta_keys[i], m->meta.meta_vals[i]);
+    cad_model_free(m);
+    return 0;
+}

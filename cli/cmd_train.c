@@ -1,1 +1,343 @@
-/* placeholder */
+/* cadenza train: fit a model to piano rolls, with a validation set for
+ * early stopping, an atomic checkpoint every epoch and --resume. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cad_train.h"
+#include "cli.h"
+
+static void help(FILE *f)
+{
+    fprintf(f,
+"usage: cadenza train DATA... -o MODEL.safetensors [options]\n"
+"\n"
+"DATA is a folder of .mid files (split by its train.txt/valid.txt when it\n"
+"has them) or a piano-roll .json file with \"train\" and \"valid\" keys.\n"
+"\n"
+"architecture:\n"
+"  --layers N         LSTM layers (2)\n"
+"  --hidden H[,H...]  units per layer (256)\n"
+"  --head KIND        sigmoid | nade (sigmoid)\n"
+"  --nade-hidden N    NADE hidden units (150)\n"
+"  --loss KIND        bce | mse, for the sigmoid head (bce)\n"
+"  --dropout P        between layers and before the head (0.5)\n"
+"  --dropout-in P     on the input (0.2)\n"
+"training:\n"
+"  --optimizer NAME   adam | rmsprop | adagrad | sgd (adam)\n"
+"  --lr X             learning rate (1e-3 for adam)\n"
+"  --batch N          sequences per batch (8)\n"
+"  --seq-len N        frames per sequence, 0 = whole pieces (0)\n"
+"  --clip-norm X      clip the gradient's global norm (5; 0 = off)\n"
+"  --clip-value X     clip each gradient component (0 = off)\n"
+"  --epochs N         maximum epochs (100)\n"
+"  --patience N       stop after N epochs without a better valid NLL (10)\n"
+"  --valid-split F    fraction of pieces held out when DATA has no valid\n"
+"                     split (0.1)\n"
+"  --seed S           initialisation, order and dropout (1)\n"
+"  --resume           continue from MODEL.safetensors.ckpt\n"
+"representation (MIDI folders):\n"
+"  --step-beats B     frame length in quarter notes (0.25)\n"
+"  --step-seconds S   frame length in seconds instead (seed 001: 0.3)\n"
+"  --transpose        transpose each file to C by its key signature\n"
+"\n"
+"The best model (lowest validation NLL) is written to MODEL; the latest\n"
+"state, with the optimiser's, to MODEL.ckpt after every epoch.\n");
+}
+
+enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
+       O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
+       O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_HELP };
+
+static const struct option opts[] = {
+    {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
+    {"hidden", required_argument, 0, O_HIDDEN}, {"head", required_argument, 0, O_HEAD},
+    {"nade-hidden", required_argument, 0, O_NADE}, {"loss", required_argument, 0, O_LOSS},
+    {"dropout", required_argument, 0, O_DROP}, {"dropout-in", required_argument, 0, O_DROPIN},
+    {"optimizer", required_argument, 0, O_OPT}, {"lr", required_argument, 0, O_LR},
+    {"batch", required_argument, 0, O_BATCH}, {"seq-len", required_argument, 0, O_SEQ},
+    {"clip-norm", required_argument, 0, O_CLIPN}, {"clip-value", required_argument, 0, O_CLIPV},
+    {"epochs", required_argument, 0, O_EPOCHS}, {"patience", required_argument, 0, O_PAT},
+    {"valid-split", required_argument, 0, O_VSPLIT}, {"seed", required_argument, 0, O_SEED},
+    {"resume", no_argument, 0, O_RESUME}, {"step-beats", required_argument, 0, O_STEPB},
+    {"step-seconds", required_argument, 0, O_STEPS}, {"transpose", no_argument, 0, O_TRANS},
+    {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+
+typedef struct {
+    int tty;
+    time_t last;
+} progress_state;
+
+static void progress(void *ud, int done, int total, double nll)
+{
+    progress_state *p = ud;
+    if (!p->tty)
+        return;
+    int width = 30, fill = total ? done * width / total : width;
+    fprintf(stderr, "\r  [%.*s%*s] %d/%d  nll %.3f ", fill,
+            "##############################", width - fill, "", done, total,
+            nll);
+    if (done == total)
+        fprintf(stderr, "\r%*s\r", 70, "");
+    fflush(stderr);
+}
+
+static int parse_hidden(const char *s, cad_model_config *c, int *n)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    *n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        long v;
+        if (*n >= CAD_MAX_LAYERS ||
+            cad_cli_int("train", "hidden", tok, 1, 4096, &v))
+            return -1;
+        c->hidden[(*n)++] = (int)v;
+    }
+    return *n ? 0 : -1;
+}
+
+/* Moves a seeded-random fraction of train's pieces into valid. */
+static int carve_valid(cad_roll_set *train, cad_roll_set *valid, double frac,
+                       uint64_t seed)
+{
+    int n = (int)floor(train->n * frac + 0.5);
+    if (n < 1 || n >= train->n)
+        return 0;
+    cad_rng r;
+    cad_rng_seed(&r, seed ^ 0x5eed);
+    for (int i = train->n - 1; i > 0; i--) {
+        int j = (int)cad_rng_below(&r, (uint32_t)i + 1);
+        cad_roll t = train->pieces[i];
+        train->pieces[i] = train->pieces[j];
+        train->pieces[j] = t;
+    }
+    cad_error e;
+    for (int i = 0; i < n; i++) {
+        cad_roll *p = &train->pieces[--train->n];
+        if (cad_roll_set_push(valid, p, &e))
+            return -1;
+    }
+    return 0;
+}
+
+int cad_cmd_train(int argc, char **argv)
+{
+    cad_model_config mc;
+    cad_model_config_default(&mc);
+    mc.dropout = 0.5f;
+    mc.dropout_in = 0.2f;
+    cad_opt_kind ok = CAD_OPT_ADAM;
+    double lr = -1, clip_norm = 5, clip_value = 0, vsplit = 0.1, d;
+    long batch = 8, seq_len = 0, epochs = 100, patience = 10, seed = 1, v;
+    long layers = -1;
+    int resume = 0, nh = 1, c;
+    const char *out = NULL;
+    cad_roll_opts ro;
+    cad_roll_opts_default(&ro);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case O_LAYERS: if (cad_cli_int("train", "layers", optarg, 1, CAD_MAX_LAYERS, &layers)) return 2; break;
+        case O_HIDDEN: if (parse_hidden(optarg, &mc, &nh)) return 2; break;
+        case O_HEAD:
+            if (cad_head_parse(optarg, &mc.head) || mc.head == CAD_HEAD_SOFTMAX) {
+                fprintf(stderr, "cadenza train: --head: '%s' is not sigmoid or nade\n", optarg);
+                return 2;
+            }
+            break;
+        case O_NADE: if (cad_cli_int("train", "nade-hidden", optarg, 1, CAD_NADE_MAX_HID, &v)) return 2; mc.nade_hidden = (int)v; break;
+        case O_LOSS:
+            if (cad_loss_parse(optarg, &mc.loss) || mc.loss == CAD_LOSS_CE) {
+                fprintf(stderr, "cadenza train: --loss: '%s' is not bce or mse\n", optarg);
+                return 2;
+            }
+            break;
+        case O_DROP: if (cad_cli_double("train", "dropout", optarg, 0, 0.95, &d)) return 2; mc.dropout = (float)d; break;
+        case O_DROPIN: if (cad_cli_double("train", "dropout-in", optarg, 0, 0.95, &d)) return 2; mc.dropout_in = (float)d; break;
+        case O_OPT:
+            if (cad_opt_parse(optarg, &ok)) {
+                fprintf(stderr, "cadenza train: --optimizer: '%s' is not adam, rmsprop, adagrad or sgd\n", optarg);
+                return 2;
+            }
+            break;
+        case O_LR: if (cad_cli_double("train", "lr", optarg, 1e-7, 10, &lr)) return 2; break;
+        case O_BATCH: if (cad_cli_int("train", "batch", optarg, 1, 4096, &batch)) return 2; break;
+        case O_SEQ: if (cad_cli_int("train", "seq-len", optarg, 0, 100000, &seq_len)) return 2; break;
+        case O_CLIPN: if (cad_cli_double("train", "clip-norm", optarg, 0, 1e6, &clip_norm)) return 2; break;
+        case O_CLIPV: if (cad_cli_double("train", "clip-value", optarg, 0, 1e6, &clip_value)) return 2; break;
+        case O_EPOCHS: if (cad_cli_int("train", "epochs", optarg, 1, 1000000, &epochs)) return 2; break;
+        case O_PAT: if (cad_cli_int("train", "patience", optarg, 0, 1000000, &patience)) return 2; break;
+        case O_VSPLIT: if (cad_cli_double("train", "valid-split", optarg, 0, 0.9, &vsplit)) return 2; break;
+        case O_SEED: if (cad_cli_int("train", "seed", optarg, 0, 0x7fffffffL, &seed)) return 2; break;
+        case O_RESUME: resume = 1; break;
+        case O_STEPB: if (cad_cli_double("train", "step-beats", optarg, 1.0 / 64, 16, &ro.step_beats)) return 2; break;
+        case O_STEPS: if (cad_cli_double("train", "step-seconds", optarg, 0.001, 10, &ro.step_seconds)) return 2; break;
+        case O_TRANS: ro.transpose_to_c = 1; break;
+        case 'h': case O_HELP: help(stdout); return 0;
+        default: help(stderr); return 2;
+        }
+    }
+    if (!out || optind >= argc) {
+        fprintf(stderr, "cadenza train: need DATA and -o MODEL\n\n");
+        help(stderr);
+        return 2;
+    }
+    /* --layers 3 --hidden 256 means three layers of 256. */
+    if (layers < 0)
+        layers = nh > 1 ? nh : 2;
+    if (nh > 1 && nh != layers) {
+        fprintf(stderr, "cadenza train: --hidden lists %d sizes for %ld layers\n", nh, layers);
+        return 2;
+    }
+    for (int l = nh; l < layers; l++)
+        mc.hidden[l] = mc.hidden[nh - 1];
+    mc.n_layers = (int)layers;
+
+    cad_roll_set train = {0}, valid = {0};
+    int has_valid = 0;
+    for (int i = optind; i < argc; i++) {
+        int found;
+        if (cad_cli_load_split(argv[i], "train", &ro, &train, &found) ||
+            cad_cli_load_split(argv[i], "valid", &ro, &valid, &found))
+            goto fail_data;
+        has_valid |= found;
+    }
+    if (train.n == 0) {
+        fprintf(stderr, "cadenza train: no training pieces found\n");
+        goto fail_data;
+    }
+    if (!has_valid && carve_valid(&train, &valid, vsplit, (uint64_t)seed))
+        goto fail_data;
+    /* A JSON file fixes the frame length by itself (JSB: a quarter note),
+     * which is what the model must record for generation. */
+    if (strstr(argv[optind], ".json")) {
+        mc.step_beats = strstr(argv[optind], "jsb") ? 1.0 : 0.5;
+        mc.step_seconds = 0;
+    } else if (ro.step_seconds > 0) {
+        mc.step_beats = 0;
+        mc.step_seconds = ro.step_seconds;
+    } else {
+        mc.step_beats = ro.step_beats;
+    }
+    printf("data: %d training pieces (%d frames), %d validation pieces (%d frames)\n",
+           train.n, cad_roll_set_total_frames(&train), valid.n,
+           cad_roll_set_total_frames(&valid));
+
+    cad_error e;
+    cad_model *m;
+    if (cad_model_new(&mc, (uint64_t)seed, &m, &e)) {
+        fprintf(stderr, "cadenza train: %s\n", e.msg);
+        goto fail_data;
+    }
+    cad_train_config tc = {(int)batch, (int)seq_len, {0}};
+    cad_opt_config_default(&tc.opt, ok);
+    if (lr > 0)
+        tc.opt.lr = (float)lr;
+    tc.opt.clip_norm = (float)clip_norm;
+    tc.opt.clip_value = (float)clip_value;
+    cad_trainer t;
+    if (cad_trainer_init(&t, m, &tc, (uint64_t)seed, &e)) {
+        fprintf(stderr, "cadenza train: %s\n", e.msg);
+        cad_model_free(m);
+        goto fail_data;
+    }
+    size_t ol = strlen(out) + 6;
+    char *ckpt = malloc(ol);
+    snprintf(ckpt, ol, "%s.ckpt", out);
+    if (resume) {
+        if (cad_trainer_resume(&t, ckpt, &e)) {
+            fprintf(stderr, "cadenza train: cannot resume: %s\n", e.msg);
+            goto fail;
+        }
+        printf("resumed from %s after epoch %ld\n", ckpt, t.epoch);
+    }
+    /* Provenance goes into the model file. */
+    char cmd[2048] = "cadenza";
+    for (int i = 0; i < argc; i++) {
+        strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
+        strncat(cmd, argv[i], sizeof cmd - strlen(cmd) - 1);
+    }
+    cad_model_set_meta(m, "train.command", cmd);
+    printf("model: %d x LSTM(", mc.n_layers);
+    for (int l = 0; l < mc.n_layers; l++)
+        printf("%s%d", l ? "," : "", mc.hidden[l]);
+    printf(") + %s head, %ld parameters; %s lr %g, batch %ld\n",
+           cad_head_name(mc.head), m->n_params, cad_opt_name(ok),
+           (double)tc.opt.lr, batch);
+
+    progress_state ps = {isatty(2), 0};
+    double best = INFINITY, tr = 0, va = NAN;
+    const char *best_s = cad_model_get_meta(m, "train.best_valid_nll");
+    if (resume && best_s)
+        best = strtod(best_s, NULL);
+    long since = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (t.epoch < epochs) {
+        if (cad_trainer_epoch(&t, &train, progress, &ps, &tr, &e)) {
+            fprintf(stderr, "cadenza train: %s\n", e.msg);
+            goto fail;
+        }
+        long frames;
+        if (valid.n && cad_eval_nll(m, &valid, &va, &frames, &e)) {
+            fprintf(stderr, "cadenza train: validation: %s\n", e.msg);
+            goto fail;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        int better = valid.n ? va < best : 1;
+        printf("epoch %4ld  train nll %.4f  valid nll %.4f  %6.0fs%s\n", t.epoch,
+               tr, va, secs, better ? "  *" : "");
+        fflush(stdout);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%ld", t.epoch);
+        cad_model_set_meta(m, "train.epochs", buf);
+        snprintf(buf, sizeof buf, "%.4f", tr);
+        cad_model_set_meta(m, "train.train_nll", buf);
+        snprintf(buf, sizeof buf, "%.4f", va);
+        cad_model_set_meta(m, "train.valid_nll", buf);
+        snprintf(buf, sizeof buf, "%.0f", secs);
+        cad_model_set_meta(m, "train.seconds", buf);
+        if (better) {
+            best = valid.n ? va : tr;
+            since = 0;
+            snprintf(buf, sizeof buf, "%.4f", best);
+            cad_model_set_meta(m, "train.best_valid_nll", buf);
+            if (cad_model_save(m, out, &e)) {
+                fprintf(stderr, "cadenza train: %s\n", e.msg);
+                goto fail;
+            }
+        } else {
+            since++;
+        }
+        if (cad_trainer_save(&t, ckpt, &e)) {
+            fprintf(stderr, "cadenza train: %s\n", e.msg);
+            goto fail;
+        }
+        if (valid.n && patience > 0 && since >= patience) {
+            printf("early stop: no better validation NLL for %ld epochs\n", patience);
+            break;
+        }
+    }
+    printf("best valid nll %.4f -> %s\n", best, out);
+    free(ckpt);
+    cad_trainer_free(&t);
+    cad_model_free(m);
+    cad_roll_set_free(&train);
+    cad_roll_set_free(&valid);
+    return 0;
+fail:
+    free(ckpt);
+    cad_trainer_free(&t);
+    cad_model_free(m);
+fail_data:
+    cad_roll_set_free(&train);
+    cad_roll_set_free(&valid);
+    return 1;
+}

@@ -1,1 +1,49 @@
-int main(void){return 0;}
+/* cadenza: train piano-roll LSTMs, generate MIDI with them, bounce MIDI to
+ * WAV through FluidSynth, and evaluate models on the standard benchmarks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *what;
+} commands[] = {
+    {"train", cad_cmd_train, "train a model on MIDI folders or piano-roll JSON"},
+    {"generate", cad_cmd_generate, "compose a piece with a model (MIDI, optional WAV)"},
+    {"render", cad_cmd_render, "bounce a MIDI file to WAV through FluidSynth"},
+    {"eval", cad_cmd_eval, "negative log-likelihood per frame on a data set"},
+    {"info", cad_cmd_info, "describe a model file"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cadenza COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+    fprintf(f, "\n'cadenza COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("cadenza %s\n", CAD_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "cadenza: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -9,7 +9,7 @@
 
 typedef struct {
     const char *soundfont; /* NULL: the system's General MIDI font */
-    int rate;              /* sample rate, 8000..192000 */
+    int rate;              /* sample rate, 8000..96000 (FluidSynth's range) */
     float gain;            /* FluidSynth master gain, 0..10 */
     int effects;           /* FluidSynth reverb + chorus */
 } cad_render_opts;

@@ -25,6 +25,7 @@ void cad_synth_note_on(cad_synth *s, int chan, int key, int vel);
 void cad_synth_note_off(cad_synth *s, int chan, int key);
 void cad_synth_program(cad_synth *s, int chan, int program);
 void cad_synth_cc(cad_synth *s, int chan, int cc, int value);
+void cad_synth_pitch_bend(cad_synth *s, int chan, int value); /* 0..16383, 8192 = centre */
 void cad_synth_all_notes_off(cad_synth *s);
 void cad_synth_gain(cad_synth *s, float gain);
 /* Renders n frames, overwriting left and right. */

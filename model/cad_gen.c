@@ -1,0 +1,107 @@
+#include "cad_gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cad_model.h"
+
+struct cad_gen {
+    const cad_model *m;
+    float *h[CAD_MAX_LAYERS], *c[CAD_MAX_LAYERS];
+    float *x;       /* the frame fed at the next step, n_in floats */
+    float *gates;   /* 4 * widest layer */
+    float *scratch; /* head scratch */
+    float *mem;
+};
+
+cad_gen *cad_gen_new(const cad_model *m, cad_error *e)
+{
+    const cad_model_config *c = &m->cfg;
+    if (c->n_in != c->n_out) {
+        cad_error_set(e, "generation feeds each frame back as the next input, "
+                         "so the model's input and output sizes must match "
+                         "(%d vs %d)", c->n_in, c->n_out);
+        return NULL;
+    }
+    long need = c->n_in, wmax = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        need += 2L * c->hidden[l];
+        wmax = c->hidden[l] > wmax ? c->hidden[l] : wmax;
+    }
+    need += 4 * wmax + c->n_out + 2L * c->nade_hidden + c->n_out;
+    cad_gen *g = calloc(1, sizeof *g);
+    float *mem = calloc((size_t)need, sizeof(float));
+    if (!g || !mem) {
+        free(g);
+        free(mem);
+        cad_error_set(e, "out of memory");
+        return NULL;
+    }
+    g->m = m;
+    g->mem = mem;
+    float *p = mem;
+    for (int l = 0; l < c->n_layers; l++) {
+        g->h[l] = p, p += c->hidden[l];
+        g->c[l] = p, p += c->hidden[l];
+    }
+    g->x = p, p += c->n_in;
+    g->gates = p, p += 4 * wmax;
+    g->scratch = p;
+    cad_gen_reset(g);
+    return g;
+}
+
+void cad_gen_free(cad_gen *g)
+{
+    if (!g)
+        return;
+    free(g->mem);
+    free(g);
+}
+
+void cad_gen_reset(cad_gen *g)
+{
+    const cad_model_config *c = &g->m->cfg;
+    for (int l = 0; l < c->n_layers; l++) {
+        memset(g->h[l], 0, sizeof(float) * (size_t)c->hidden[l]);
+        memset(g->c[l], 0, sizeof(float) * (size_t)c->hidden[l]);
+    }
+    memset(g->x, 0, sizeof(float) * (size_t)c->n_in);
+}
+
+/* Runs the LSTM stack on g->x: afterwards the top h is the state that
+ * predicts the next frame. */
+static const float *advance(cad_gen *g)
+{
+    const cad_model *m = g->m;
+    const float *in = g->x;
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        cad_lstm_step(&m->lstm[l], in, g->h[l], g->c[l], g->gates);
+        in = g->h[l];
+    }
+    return in;
+}
+
+void cad_gen_sample(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
+                    uint8_t *out)
+{
+    const cad_model *m = g->m;
+    const float *u = advance(g);
+    if (m->cfg.head == CAD_HEAD_NADE)
+        cad_nade_sample(&m->nade, u, p->temperature, p->threshold, p->allowed,
+                        p->max_notes, rng, g->scratch, out);
+    else
+        cad_linear_head_sample(&m->fc, u, p->temperature, p->threshold,
+                               p->allowed, p->max_notes, rng, g->scratch, out);
+    for (int k = 0; k < m->cfg.n_in; k++)
+        g->x[k] = out[k];
+}
+
+void cad_gen_observe(cad_gen *g, const uint8_t *frame)
+{
+    /* The state must consume the pending input before the observed frame
+     * becomes the next one, exactly as if it had been sampled. */
+    advance(g);
+    for (int k = 0; k < g->m->cfg.n_in; k++)
+        g->x[k] = frame[k] ? 1.0f : 0.0f;
+}

@@ -5,12 +5,16 @@
 #ifndef CAD_ROLL_H
 #define CAD_ROLL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cad_error.h"
 
 #define CAD_ROLL_KEYS 88
 #define CAD_ROLL_LOW 21 /* MIDI note of key 0 (A0) */
+/* Longest roll we allocate (92 MB; 36 hours of sixteenths at 120 bpm), so a
+ * hostile MIDI or JSON file cannot ask for gigabytes. */
+#define CAD_ROLL_MAX_FRAMES (1 << 20)
 
 typedef struct {
     int n_frames;

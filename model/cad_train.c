@@ -1,0 +1,221 @@
+#include "cad_train.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cuts every piece into sequences of at most seq_len frames. */
+static int make_seqs(const cad_roll_set *d, int seq_len, cad_seq **out,
+                     int *n_out, cad_error *e)
+{
+    long n = 0;
+    for (int p = 0; p < d->n; p++) {
+        int f = d->pieces[p].n_frames;
+        n += seq_len > 0 ? (f + seq_len - 1) / seq_len : (f > 0);
+    }
+    cad_seq *s = calloc((size_t)(n ? n : 1), sizeof *s);
+    if (!s)
+        return cad_error_set(e, "out of memory");
+    long k = 0;
+    for (int p = 0; p < d->n; p++) {
+        int f = d->pieces[p].n_frames;
+        int step = seq_len > 0 ? seq_len : f;
+        for (int start = 0; step > 0 && start < f; start += step) {
+            s[k].piece = p;
+            s[k].start = start;
+            s[k].len = f - start < step ? f - start : step;
+            k++;
+        }
+    }
+    *out = s;
+    *n_out = (int)k;
+    return 0;
+}
+
+/* Makes room for a [T, B] batch of K-wide frames. */
+static int batch_room(cad_trainer *t, long T, long B, int K, cad_error *e)
+{
+    long need = T * B * K;
+    if (need <= t->cap)
+        return 0;
+    float *x = realloc(t->x, sizeof(float) * (size_t)need);
+    float *y = x ? realloc(t->y, sizeof(float) * (size_t)need) : NULL;
+    float *mk = y ? realloc(t->mask, sizeof(float) * (size_t)(T * B)) : NULL;
+    if (x)
+        t->x = x;
+    if (y)
+        t->y = y;
+    if (mk)
+        t->mask = mk;
+    if (!mk)
+        return cad_error_set(e, "out of memory for a %ld x %ld batch", T, B);
+    t->cap = need;
+    return 0;
+}
+
+/* Fills x, y, mask for sequences s[0..B) and returns T (longest). */
+static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
+                      int B, cad_batch *b, cad_error *e)
+{
+    const int K = CAD_ROLL_KEYS;
+    int T = 0;
+    for (int i = 0; i < B; i++)
+        T = s[i].len > T ? s[i].len : T;
+    if (batch_room(t, T, B, K, e))
+        return -1;
+    memset(t->x, 0, sizeof(float) * (size_t)T * B * K);
+    memset(t->y, 0, sizeof(float) * (size_t)T * B * K);
+    memset(t->mask, 0, sizeof(float) * (size_t)T * B);
+    for (int i = 0; i < B; i++) {
+        const cad_roll *r = &d->pieces[s[i].piece];
+        for (int k = 0; k < s[i].len; k++) {
+            int f = s[i].start + k;
+            long row = (long)k * B + i;
+            const uint8_t *cur = r->on + (long)f * K;
+            for (int j = 0; j < K; j++)
+                t->y[row * K + j] = cur[j];
+            if (f > 0)
+                for (int j = 0; j < K; j++)
+                    t->x[row * K + j] = cur[j - K];
+            t->mask[row] = 1.0f;
+        }
+    }
+    b->T = T;
+    b->B = B;
+    b->x = t->x;
+    b->y = t->y;
+    b->mask = t->mask;
+    return 0;
+}
+
+int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
+                     uint64_t seed, cad_error *e)
+{
+    memset(t, 0, sizeof *t);
+    if (m->cfg.n_in != CAD_ROLL_KEYS || m->cfg.n_out != CAD_ROLL_KEYS)
+        return cad_error_set(e, "piano-roll training needs %d inputs and "
+                                "outputs", CAD_ROLL_KEYS);
+    if (c->batch < 1 || c->seq_len < 0)
+        return cad_error_set(e, "batch must be >= 1 and seq-len >= 0");
+    t->m = m;
+    t->cfg = *c;
+    cad_rng_seed(&t->rng, seed);
+    if (cad_optim_init(&t->opt, &c->opt, m->n_params, e))
+        return -1;
+    t->ws = cad_model_ws_new();
+    if (!t->ws) {
+        cad_optim_free(&t->opt);
+        return cad_error_set(e, "out of memory");
+    }
+    return 0;
+}
+
+void cad_trainer_free(cad_trainer *t)
+{
+    cad_optim_free(&t->opt);
+    cad_model_ws_free(t->ws);
+    free(t->seqs);
+    free(t->x);
+    free(t->y);
+    free(t->mask);
+    memset(t, 0, sizeof *t);
+}
+
+int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
+                      cad_progress_fn progress, void *ud, double *nll,
+                      cad_error *e)
+{
+    free(t->seqs);
+    t->seqs = NULL;
+    if (make_seqs(data, t->cfg.seq_len, &t->seqs, &t->n_seqs, e))
+        return -1;
+    if (t->n_seqs == 0)
+        return cad_error_set(e, "no training frames");
+    /* Fisher-Yates with our RNG: the order depends only on the seed. */
+    for (int i = t->n_seqs - 1; i > 0; i--) {
+        int j = (int)cad_rng_below(&t->rng, (uint32_t)i + 1);
+        cad_seq tmp = t->seqs[i];
+        t->seqs[i] = t->seqs[j];
+        t->seqs[j] = tmp;
+    }
+    double sum = 0;
+    long frames = 0;
+    int nb = (t->n_seqs + t->cfg.batch - 1) / t->cfg.batch;
+    for (int bi = 0; bi < nb; bi++) {
+        int first = bi * t->cfg.batch;
+        int B = t->n_seqs - first < t->cfg.batch ? t->n_seqs - first
+                                                  : t->cfg.batch;
+        cad_batch b;
+        if (fill_batch(t, data, t->seqs + first, B, &b, e))
+            return -1;
+        long nf = 0;
+        for (int i = 0; i < B; i++)
+            nf += t->seqs[first + i].len;
+        double loss = 0, bnll = 0;
+        cad_model_zero_grad(t->m);
+        if (cad_model_forward(t->m, t->ws, &b, 1, &t->rng, &loss, &bnll, e))
+            return -1;
+        if (!isfinite(loss))
+            return cad_error_set(e, "the training loss became %g at epoch "
+                                    "%ld; lower the learning rate or clip "
+                                    "gradients", loss, t->epoch + 1);
+        /* Gradient of the mean loss per frame in this batch. */
+        cad_model_backward(t->m, t->ws, &b, 1.0f / (float)nf);
+        cad_optim_step(&t->opt, t->m->w, t->m->g);
+        sum += bnll;
+        frames += nf;
+        if (progress)
+            progress(ud, bi + 1, nb, sum / (double)frames);
+    }
+    t->epoch++;
+    *nll = sum / (double)frames;
+    return 0;
+}
+
+int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
+                 long *frames, cad_error *e)
+{
+    /* Whole pieces in batches of similar length (sorted), so little time is
+     * spent on padding; the order does not change the result. */
+    cad_trainer t;
+    memset(&t, 0, sizeof t);
+    t.m = m;
+    t.ws = cad_model_ws_new();
+    int rc = -1;
+    if (!t.ws || make_seqs(data, 0, &t.seqs, &t.n_seqs, e))
+        goto out;
+    for (int i = 1; i < t.n_seqs; i++) /* insertion sort by length */
+        for (int j = i; j > 0 && t.seqs[j - 1].len > t.seqs[j].len; j--) {
+            cad_seq tmp = t.seqs[j];
+            t.seqs[j] = t.seqs[j - 1];
+            t.seqs[j - 1] = tmp;
+        }
+    double sum = 0, loss = 0;
+    long n = 0;
+    const int BATCH = 8;
+    for (int first = 0; first < t.n_seqs; first += BATCH) {
+        int B = t.n_seqs - first < BATCH ? t.n_seqs - first : BATCH;
+        cad_batch b;
+        if (fill_batch(&t, data, t.seqs + first, B, &b, e) ||
+            cad_model_forward(m, t.ws, &b, 0, NULL, &loss, &sum, e))
+            goto out;
+        for (int i = 0; i < B; i++)
+            n += t.seqs[first + i].len;
+    }
+    if (n == 0) {
+        cad_error_set(e, "no frames to evaluate");
+        goto out;
+    }
+    *nll = sum / (double)n;
+    *frames = n;
+    rc = 0;
+out:
+    cad_model_ws_free(t.ws);
+    free(t.seqs);
+    free(t.x);
+    free(t.y);
+    free(t.mask);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/* Single-step generation latency: median time of one cad_gen_sample (the
+ * LSTM step plus sampling a frame) for a model file, batch 1, one thread,
+ * as the plugin's worker runs it.
+ *   bench_step MODEL [STEPS]     prints: median_us p99_us */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cad_gen.h"
+
+static double now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_step MODEL [STEPS]\n");
+        return 2;
+    }
+    int steps = argc > 2 ? atoi(argv[2]) : 2000;
+    if (steps < 10)
+        steps = 10;
+    cad_error e;
+    cad_model *m;
+    if (cad_model_load(argv[1], &m, &e)) {
+        fprintf(stderr, "%s\n", e.msg);
+        return 1;
+    }
+    cad_gen *g = cad_gen_new(m, &e);
+    double *t = malloc(sizeof(double) * (size_t)steps);
+    uint8_t frame[8192];
+    cad_rng r;
+    cad_rng_seed(&r, 1);
+    cad_sample_params p = {1.0f, 0.0f, NULL, 0};
+    for (int i = 0; i < 100; i++) /* warm caches */
+        cad_gen_sample(g, &p, &r, frame);
+    for (int i = 0; i < steps; i++) {
+        double t0 = now_us();
+        cad_gen_sample(g, &p, &r, frame);
+        t[i] = now_us() - t0;
+        if (i % 64 == 63)
+            cad_gen_reset(g); /* keep the state musical, not saturated */
+    }
+    qsort(t, (size_t)steps, sizeof *t, cmp);
+    printf("%.2f %.2f\n", t[steps / 2], t[steps * 99 / 100]);
+    free(t);
+    cad_gen_free(g);
+    cad_model_free(m);
+    return 0;
+}

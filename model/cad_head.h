@@ -1,0 +1,59 @@
+/* Output heads: what turns the top LSTM layer's state u into a probability
+ * distribution over the next frame, and the losses that train them.
+ *   sigmoid: independent Bernoulli per key, p = sig(W u + b) (seed 001)
+ *   softmax: one category out of n_out, p = softmax(W u + b)
+ *   nade:    the 88 keys of a frame modelled jointly, key by key (cad_nade.h)
+ * Losses are per frame, summed over keys, in nats: bce and ce are the exact
+ * negative log-likelihood; mse (seed 001's alternative) is the squared error
+ * between p and the target, which is trained on but is not a likelihood. */
+#ifndef CAD_HEAD_H
+#define CAD_HEAD_H
+
+#include <stdint.h>
+
+#include "cad_rng.h"
+
+typedef enum { CAD_HEAD_SIGMOID, CAD_HEAD_SOFTMAX, CAD_HEAD_NADE } cad_head_kind;
+typedef enum { CAD_LOSS_BCE, CAD_LOSS_MSE, CAD_LOSS_CE } cad_loss_kind;
+
+const char *cad_head_name(cad_head_kind k);
+const char *cad_loss_name(cad_loss_kind k);
+int cad_head_parse(const char *s, cad_head_kind *k);
+int cad_loss_parse(const char *s, cad_loss_kind *k);
+
+typedef struct {
+    cad_head_kind kind; /* CAD_HEAD_SIGMOID or CAD_HEAD_SOFTMAX */
+    cad_loss_kind loss;
+    int n_in, n_out;
+    float *w, *b;   /* [n_out, n_in], [n_out] */
+    float *gw, *gb;
+} cad_linear_head;
+
+/* Forward for N rows of u ([N, n_in]) against targets y ([N, n_out]) with a
+ * per-row weight mask (0 = padding). z ([N, n_out]) receives the logits.
+ * Adds the masked training loss to *loss and the masked NLL to *nll. */
+void cad_linear_head_forward(const cad_linear_head *h, int N, const float *u,
+                             const float *y, const float *mask, float *z,
+                             double *loss, double *nll);
+/* Backward from the logits z kept by forward; scale multiplies the loss
+ * (1 / frames for a mean). Overwrites z with dz. Accumulates the weight
+ * gradients and writes du ([N, n_in]). */
+void cad_linear_head_backward(const cad_linear_head *h, int N, const float *u,
+                              const float *y, const float *mask, float *z,
+                              float scale, float *du);
+
+/* Generation: z is scratch of n_out floats, out receives a 0/1 frame
+ * (sigmoid) or a one-hot vector (softmax). See cad_gen.h for the params. */
+void cad_linear_head_sample(const cad_linear_head *h, const float *u,
+                            float temperature, float threshold,
+                            const uint8_t *allowed, int max_notes,
+                            cad_rng *rng, float *z, uint8_t *out);
+
+/* softplus(z) = log(1 + e^z) without overflow. */
+static inline float cad_softplus(float z)
+{
+    return z > 0 ? z + __builtin_log1pf(__builtin_expf(-z))
+                 : __builtin_log1pf(__builtin_expf(z));
+}
+
+#endif

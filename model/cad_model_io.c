@@ -1,0 +1,220 @@
+/* Models to and from safetensors. The tensors carry PyTorch's names; the
+ * __metadata__ strings carry what the shapes cannot say (head kind, loss,
+ * dropout, what a frame means) and the training provenance. A file from
+ * PyTorch without our metadata loads with piano-roll defaults. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cad_model.h"
+
+static int meta_int(const cad_st_file *f, const char *key, int dflt, int *out,
+                    cad_error *e)
+{
+    const char *s = cad_st_meta(f, key);
+    if (!s)
+        return *out = dflt, 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < -1000000 || v > 1000000)
+        return cad_error_set(e, "metadata '%s' is not an integer: '%s'", key,
+                             s);
+    *out = (int)v;
+    return 0;
+}
+
+static int meta_num(const cad_st_file *f, const char *key, double dflt,
+                    double *out, cad_error *e)
+{
+    const char *s = cad_st_meta(f, key);
+    if (!s)
+        return *out = dflt, 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return cad_error_set(e, "metadata '%s' is not a number: '%s'", key, s);
+    *out = v;
+    return 0;
+}
+
+/* Accept both bare nn.LSTM names and a module prefix ("lstm."). */
+static const cad_st_tensor *find(const cad_st_file *f, const char *name)
+{
+    const cad_st_tensor *t = cad_st_find(f, name);
+    if (!t && strncmp(name, "weight", 6) * strncmp(name, "bias", 4) == 0) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "lstm.%s", name);
+        t = cad_st_find(f, buf);
+    }
+    return t;
+}
+
+/* The architecture, from metadata where present and shapes otherwise. */
+static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
+{
+    cad_model_config_default(c);
+    const char *rep = cad_st_meta(f, "representation");
+    if (rep && strcmp(rep, "pianoroll") != 0)
+        return cad_error_set(e, "representation '%s' is not supported by "
+                                "this version (only pianoroll)", rep);
+    const cad_st_tensor *t = find(f, "weight_ih_l0");
+    if (!t || t->ndim != 2)
+        return cad_error_set(e, "no LSTM weights (weight_ih_l0 [4H, In])");
+    c->n_in = (int)t->shape[1];
+    c->n_layers = 0;
+    for (int l = 0; l < CAD_MAX_LAYERS; l++) {
+        char name[32];
+        snprintf(name, sizeof name, "weight_hh_l%d", l);
+        const cad_st_tensor *w = find(f, name);
+        if (!w)
+            break;
+        if (w->ndim != 2 || w->shape[1] < 1 || w->shape[1] > CAD_MAX_WIDTH)
+            return cad_error_set(e, "%s has a bad shape", name);
+        c->hidden[l] = (int)w->shape[1];
+        c->n_layers++;
+    }
+    if (c->n_layers == 0)
+        return cad_error_set(e, "no LSTM weights (weight_hh_l0)");
+    const char *head = cad_st_meta(f, "head");
+    if (head) {
+        if (cad_head_parse(head, &c->head))
+            return cad_error_set(e, "unknown head '%s'", head);
+    } else {
+        c->head = find(f, "nade.W") ? CAD_HEAD_NADE : CAD_HEAD_SIGMOID;
+    }
+    const char *loss = cad_st_meta(f, "loss");
+    c->loss = c->head == CAD_HEAD_SOFTMAX ? CAD_LOSS_CE : CAD_LOSS_BCE;
+    if (loss && cad_loss_parse(loss, &c->loss))
+        return cad_error_set(e, "unknown loss '%s'", loss);
+    if (c->head == CAD_HEAD_NADE) {
+        const cad_st_tensor *w = find(f, "nade.W");
+        if (!w || w->ndim != 2)
+            return cad_error_set(e, "NADE head without nade.W");
+        c->n_out = (int)w->shape[0];
+        c->nade_hidden = (int)w->shape[1];
+    } else {
+        const cad_st_tensor *w = find(f, "fc.weight");
+        if (!w || w->ndim != 2)
+            return cad_error_set(e, "no output layer (fc.weight)");
+        c->n_out = (int)w->shape[0];
+    }
+    double d = 0, din = 0, sb = 0, ss = 0;
+    int low = 0;
+    if (meta_num(f, "dropout", 0, &d, e) ||
+        meta_num(f, "dropout_in", 0, &din, e) ||
+        meta_num(f, "step_beats", 0.25, &sb, e) ||
+        meta_num(f, "step_seconds", 0, &ss, e) ||
+        meta_int(f, "low_key", 21, &low, e))
+        return -1;
+    c->dropout = (float)d;
+    c->dropout_in = (float)din;
+    c->step_beats = ss > 0 ? 0 : sb;
+    c->step_seconds = ss;
+    c->low_key = low;
+    return cad_model_config_check(c, e);
+}
+
+int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e)
+{
+    cad_model_config c;
+    if (read_config(f, &c, e))
+        return -1;
+    cad_model *m;
+    if (cad_model_alloc(&c, &m, e))
+        return -1;
+    for (int i = 0; i < m->n_info; i++) {
+        const cad_param_info *p = &m->info[i];
+        const cad_st_tensor *t = find(f, p->name);
+        if (!t) {
+            cad_error_set(e, "tensor %s is missing", p->name);
+            cad_model_free(m); /* after the message: p points into m */
+            return -1;
+        }
+        int ok = t->ndim == p->ndim && t->shape[0] == p->shape[0] &&
+                 (p->ndim == 1 || t->shape[1] == p->shape[1]);
+        if (!ok) {
+            if (p->ndim == 1)
+                cad_error_set(e, "tensor %s should be [%lld]", p->name,
+                              (long long)p->shape[0]);
+            else
+                cad_error_set(e, "tensor %s should be [%lld, %lld]", p->name,
+                              (long long)p->shape[0], (long long)p->shape[1]);
+            cad_model_free(m);
+            return -1;
+        }
+        memcpy(m->w + p->offset, t->data, sizeof(float) * (size_t)t->numel);
+    }
+    for (int i = 0; i < f->n_meta; i++)
+        if (cad_model_set_meta(m, f->meta_keys[i], f->meta_vals[i])) {
+            cad_model_free(m);
+            return cad_error_set(e, "out of memory");
+        }
+    *out = m;
+    return 0;
+}
+
+int cad_model_load(const char *path, cad_model **out, cad_error *e)
+{
+    cad_st_file f;
+    if (cad_st_load(path, &f, e))
+        return -1;
+    int r = cad_model_from_st(&f, out, e);
+    cad_st_free(&f);
+    if (r)
+        return cad_error_prefix(e, "%s", path);
+    return 0;
+}
+
+int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
+{
+    const cad_model_config *c = &m->cfg;
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < m->n_info; i++) {
+        const cad_param_info *p = &m->info[i];
+        if (cad_st_add(f, p->name, p->ndim, p->shape, m->w + p->offset, e))
+            goto fail;
+    }
+    /* Provenance first, then the architecture (which wins on a clash). */
+    for (int i = 0; i < m->meta.n_meta; i++)
+        if (cad_st_set_meta(f, m->meta.meta_keys[i], m->meta.meta_vals[i], e))
+            goto fail;
+    char buf[256];
+    int n = 0;
+    buf[0] = 0;
+    for (int l = 0; l < c->n_layers; l++)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%d", l ? "," : "",
+                      c->hidden[l]);
+    struct { const char *k; char v[64]; } kv[9];
+    int k = 0;
+#define KV(key, ...) (kv[k].k = key, snprintf(kv[k].v, 64, __VA_ARGS__), k++)
+    KV("format", "cadenza-1");
+    KV("representation", "%s", c->representation);
+    KV("head", "%s", cad_head_name(c->head));
+    KV("loss", "%s", cad_loss_name(c->loss));
+    KV("dropout", "%g", (double)c->dropout);
+    KV("dropout_in", "%g", (double)c->dropout_in);
+    KV("step_beats", "%.17g", c->step_beats);
+    KV("step_seconds", "%.17g", c->step_seconds);
+    KV("low_key", "%d", c->low_key);
+#undef KV
+    for (int i = 0; i < k; i++)
+        if (cad_st_set_meta(f, kv[i].k, kv[i].v, e))
+            goto fail;
+    if (cad_st_set_meta(f, "hidden", buf, e))
+        goto fail;
+    return 0;
+fail:
+    cad_st_free(f);
+    return -1;
+}
+
+int cad_model_save(const cad_model *m, const char *path, cad_error *e)
+{
+    cad_st_file f;
+    if (cad_model_to_st(m, &f, e))
+        return cad_error_prefix(e, "%s", path);
+    int r = cad_st_save(path, &f, e);
+    cad_st_free(&f);
+    return r;
+}

@@ -1,0 +1,54 @@
+/* The RNN-NADE output head (Boulanger-Lewandowski, Bengio & Vincent 2012):
+ * instead of 88 independent coin flips, a frame's keys are modelled one
+ * after another, lowest first, each conditioned on the keys already
+ * decided, so the head can learn chords and voice leading:
+ *   a_0 = bh(u),  a_{i+1} = a_i + W[i] y_i,     h_i = sig(a_i)      (Hn)
+ *   p(y_i = 1 | y_<i) = sig(z_i),  z_i = bv(u)_i + V[i] . h_i
+ * The LSTM state u sets the biases: bv(u) = bv + Wuv u, bh(u) = bh + Wuh u.
+ * The frame's log-likelihood is exact: sum_i y_i log p_i + (1-y_i) log(1-p_i).
+ * W and V are stored row-per-key ([88, Hn]) so each step reads contiguous
+ * memory. */
+#ifndef CAD_NADE_H
+#define CAD_NADE_H
+
+#include <stdint.h>
+
+#include "cad_rng.h"
+
+/* The per-frame chain keeps two hidden vectors on the stack; models are
+ * validated against this bound when built or loaded. */
+#define CAD_NADE_MAX_HID 1024
+
+typedef struct {
+    int n_vis, n_hid, n_cond;
+    float *W, *V;     /* [n_vis, n_hid] each */
+    float *bv, *bh;   /* [n_vis], [n_hid] */
+    float *Wuv, *Wuh; /* [n_vis, n_cond], [n_hid, n_cond] */
+    float *gW, *gV, *gbv, *gbh, *gWuv, *gWuh;
+} cad_nade;
+
+/* Scratch floats for N rows (conditioned biases and their gradients). */
+long cad_nade_ws_size(const cad_nade *m, int N);
+
+/* N rows of u ([N, n_cond]) and binary targets y ([N, n_vis]), per-row
+ * mask. Adds the masked NLL (nats) to *nll. ws keeps what backward needs. */
+void cad_nade_forward(const cad_nade *m, int N, const float *u,
+                      const float *y, const float *mask, float *ws,
+                      double *nll);
+/* Gradient of scale * sum(mask * NLL): accumulates into the weight
+ * gradients and writes du ([N, n_cond]). hrow is scratch of n_vis * n_hid. */
+void cad_nade_backward(const cad_nade *m, int N, const float *u,
+                       const float *y, const float *mask, float *ws,
+                       float scale, float *du, float *hrow);
+
+/* Generation for one state u. scratch: n_vis + 2 * n_hid floats. A masked
+ * key is forced off and the following keys are conditioned on that. */
+void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
+                     float threshold, const uint8_t *allowed, int max_notes,
+                     cad_rng *rng, float *scratch, uint8_t *out);
+
+/* Log-likelihood of one frame y (float 0/1) given u, for tests. */
+double cad_nade_logprob(const cad_nade *m, const float *u, const float *y,
+                        float *scratch);
+
+#endif

@@ -1,0 +1,66 @@
+#include "cad_scale.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+/* Each scale as a 12-bit set of semitones above the tonic. */
+static const struct {
+    const char *name;
+    uint16_t bits;
+} scales[CAD_SCALE_COUNT] = {
+    {"chromatic", 0xfff},
+    {"major", 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 7 | 1 << 9 | 1 << 11},
+    {"minor", 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 8 | 1 << 10},
+    {"harmonic-minor", 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 8 | 1 << 11},
+    {"dorian", 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 9 | 1 << 10},
+    {"mixolydian", 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 7 | 1 << 9 | 1 << 10},
+    {"pentatonic", 1 << 0 | 1 << 2 | 1 << 4 | 1 << 7 | 1 << 9},
+    {"minor-pentatonic", 1 << 0 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 10},
+};
+
+const char *cad_scale_name(cad_scale s)
+{
+    return (unsigned)s < CAD_SCALE_COUNT ? scales[s].name : "?";
+}
+
+int cad_scale_parse(const char *name, cad_scale *s)
+{
+    for (int i = 0; i < CAD_SCALE_COUNT; i++)
+        if (strcasecmp(name, scales[i].name) == 0)
+            return *s = (cad_scale)i, 0;
+    return -1;
+}
+
+int cad_scale_parse_tonic(const char *name, int *pc)
+{
+    static const int base[7] = {9, 11, 0, 2, 4, 5, 7}; /* A B C D E F G */
+    char c = (char)toupper((unsigned char)name[0]);
+    if (c < 'A' || c > 'G')
+        return -1;
+    int v = base[c - 'A'];
+    if (name[1] == '#' || name[1] == 's')
+        v++;
+    else if (name[1] == 'b')
+        v--;
+    if (name[1] && name[2])
+        return -1;
+    if (name[1] && name[1] != '#' && name[1] != 's' && name[1] != 'b')
+        return -1;
+    *pc = (v + 12) % 12;
+    return 0;
+}
+
+void cad_scale_mask(int tonic, cad_scale s, int lowest, int highest,
+                    int low_key, int n_keys, uint8_t *allowed)
+{
+    if ((unsigned)s >= CAD_SCALE_COUNT)
+        s = CAD_SCALE_CHROMATIC;
+    tonic = ((tonic % 12) + 12) % 12;
+    for (int k = 0; k < n_keys; k++) {
+        int note = low_key + k;
+        int degree = ((note - tonic) % 12 + 12) % 12;
+        allowed[k] = note >= lowest && note <= highest &&
+                     ((scales[s].bits >> degree) & 1);
+    }
+}

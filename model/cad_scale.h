@@ -1,0 +1,26 @@
+/* Keys and scales as masks over the model's keys: generation never plays a
+ * masked key (the network is told "off" for it and continues from there),
+ * which is how a musician keeps Cadenza in the song's key and register. */
+#ifndef CAD_SCALE_H
+#define CAD_SCALE_H
+
+#include <stdint.h>
+
+typedef enum {
+    CAD_SCALE_CHROMATIC, CAD_SCALE_MAJOR, CAD_SCALE_MINOR,
+    CAD_SCALE_HARMONIC_MINOR, CAD_SCALE_DORIAN, CAD_SCALE_MIXOLYDIAN,
+    CAD_SCALE_PENTATONIC, CAD_SCALE_MINOR_PENTATONIC, CAD_SCALE_COUNT
+} cad_scale;
+
+const char *cad_scale_name(cad_scale s);
+int cad_scale_parse(const char *name, cad_scale *s);
+/* Parses a tonic name: C, C#, Db, ... B (case-insensitive) → 0..11. */
+int cad_scale_parse_tonic(const char *name, int *pc);
+
+/* allowed[k] for MIDI notes low_key + k, k < n_keys: 1 if the note is in
+ * the scale on `tonic` (pitch class 0..11, C = 0) and within
+ * [lowest, highest]. Out-of-range arguments are clamped. */
+void cad_scale_mask(int tonic, cad_scale s, int lowest, int highest,
+                    int low_key, int n_keys, uint8_t *allowed);
+
+#endif

@@ -1,0 +1,62 @@
+/* Training and evaluation on piano-roll data: cutting pieces into
+ * sequences, filling padded batches, one epoch of minibatch training,
+ * and the benchmark metric (NLL per frame, nats).
+ *
+ * A sequence's target at step t is frame t and its input frame t-1; the
+ * input before a piece's first frame is silence. With seq_len > 0, pieces
+ * are cut into chunks of that many frames (the last may be shorter), each
+ * starting from a zero LSTM state but with the real preceding frame as its
+ * first input; with seq_len = 0, every piece is one sequence. */
+#ifndef CAD_TRAIN_H
+#define CAD_TRAIN_H
+
+#include "cad_model.h"
+#include "cad_optim.h"
+#include "cad_roll.h"
+
+typedef struct {
+    int piece, start, len;
+} cad_seq;
+
+typedef struct {
+    int batch;        /* sequences per batch */
+    int seq_len;      /* 0 = whole pieces */
+    cad_opt_config opt;
+} cad_train_config;
+
+typedef struct {
+    cad_model *m;
+    cad_train_config cfg;
+    cad_optim opt;
+    cad_model_ws *ws;
+    cad_rng rng;       /* shuffling and dropout */
+    cad_seq *seqs;
+    int n_seqs;
+    float *x, *y, *mask;
+    long cap;          /* floats allocated in x and y */
+    long epoch;        /* completed epochs */
+} cad_trainer;
+
+int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
+                     uint64_t seed, cad_error *e);
+void cad_trainer_free(cad_trainer *t);
+
+typedef void (*cad_progress_fn)(void *ud, int done, int total, double nll);
+
+/* One pass over the training set in a fresh random order. *nll receives the
+ * training NLL per frame (with dropout on). */
+int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
+                      cad_progress_fn progress, void *ud, double *nll,
+                      cad_error *e);
+
+/* The benchmark metric: for every frame of every piece, -log p(frame),
+ * averaged over all frames (long pieces weigh more). Whole pieces, no
+ * dropout, zero start state. */
+int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
+                 long *frames, cad_error *e);
+
+/* Optimiser state and RNG into/out of a checkpoint file (with the model). */
+int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e);
+int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e);
+
+#endif

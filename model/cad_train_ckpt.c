@@ -1,0 +1,103 @@
+/* Checkpoints for --resume: the model's tensors plus the optimiser's
+ * moment buffers (optim.m, optim.v) and, in the metadata, the epoch, the
+ * optimiser step count and the RNG state, so a resumed run continues
+ * exactly as the uninterrupted one would have. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cad_train.h"
+
+int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e)
+{
+    cad_st_file f;
+    if (cad_model_to_st(t->m, &f, e))
+        return cad_error_prefix(e, "%s", path);
+    int64_t n = t->m->n_params;
+    char buf[128];
+    int rc = -1;
+    if (t->opt.m && cad_st_add(&f, "optim.m", 1, &n, t->opt.m, e))
+        goto out;
+    if (t->opt.v && cad_st_add(&f, "optim.v", 1, &n, t->opt.v, e))
+        goto out;
+    snprintf(buf, sizeof buf, "%ld", t->epoch);
+    if (cad_st_set_meta(&f, "train.epoch", buf, e))
+        goto out;
+    snprintf(buf, sizeof buf, "%ld", t->opt.step);
+    if (cad_st_set_meta(&f, "train.optim_step", buf, e))
+        goto out;
+    snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64 "%016" PRIx64
+                              "%016" PRIx64, t->rng.s[0], t->rng.s[1],
+             t->rng.s[2], t->rng.s[3]);
+    if (cad_st_set_meta(&f, "train.rng", buf, e))
+        goto out;
+    rc = cad_st_save(path, &f, e);
+out:
+    cad_st_free(&f);
+    return rc;
+}
+
+static int restore_vec(const cad_st_file *f, const char *name, float *dst,
+                       long n, cad_error *e)
+{
+    if (!dst)
+        return 0;
+    const cad_st_tensor *t = cad_st_find(f, name);
+    if (!t || t->numel != n)
+        return cad_error_set(e, "%s is missing or has the wrong size (was "
+                                "the checkpoint made with another "
+                                "optimiser?)", name);
+    memcpy(dst, t->data, sizeof(float) * (size_t)n);
+    return 0;
+}
+
+int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e)
+{
+    cad_st_file f;
+    if (cad_st_load(path, &f, e))
+        return -1;
+    cad_model *m = NULL;
+    int rc = -1;
+    if (cad_model_from_st(&f, &m, e))
+        goto out;
+    if (m->n_params != t->m->n_params || m->cfg.n_layers != t->m->cfg.n_layers ||
+        m->cfg.head != t->m->cfg.head) {
+        cad_error_set(e, "the checkpoint's architecture differs from the "
+                         "requested one");
+        goto out;
+    }
+    for (int l = 0; l < m->cfg.n_layers; l++)
+        if (m->cfg.hidden[l] != t->m->cfg.hidden[l]) {
+            cad_error_set(e, "the checkpoint's layer %d has %d units, not %d",
+                          l, m->cfg.hidden[l], t->m->cfg.hidden[l]);
+            goto out;
+        }
+    memcpy(t->m->w, m->w, sizeof(float) * (size_t)m->n_params);
+    if (restore_vec(&f, "optim.m", t->opt.m, m->n_params, e) ||
+        restore_vec(&f, "optim.v", t->opt.v, m->n_params, e))
+        goto out;
+    const char *ep = cad_st_meta(&f, "train.epoch");
+    const char *st = cad_st_meta(&f, "train.optim_step");
+    const char *rs = cad_st_meta(&f, "train.rng");
+    if (!ep || !st || !rs || strlen(rs) != 64) {
+        cad_error_set(e, "not a training checkpoint (train.* metadata "
+                         "missing)");
+        goto out;
+    }
+    t->epoch = strtol(ep, NULL, 10);
+    t->opt.step = strtol(st, NULL, 10);
+    for (int i = 0; i < 4; i++) {
+        char part[17];
+        memcpy(part, rs + 16 * i, 16);
+        part[16] = 0;
+        t->rng.s[i] = strtoull(part, NULL, 16);
+    }
+    rc = 0;
+out:
+    cad_model_free(m);
+    cad_st_free(&f);
+    if (rc)
+        cad_error_prefix(e, "%s", path);
+    return rc;
+}
