@@ -135,7 +135,7 @@ int cad_cmd_train(int argc, char **argv)
     double lr = -1, clip_norm = 5, clip_value = 0, vsplit = 0.1, d;
     long batch = 8, seq_len = 0, epochs = 100, patience = 10, seed = 1, v;
     long layers = -1;
-    int resume = 0, nh = 1, c;
+    int resume = 0, nh = 1, c, step_given = 0;
     const char *out = NULL;
     cad_roll_opts ro;
     cad_roll_opts_default(&ro);
@@ -176,7 +176,7 @@ int cad_cmd_train(int argc, char **argv)
         case O_VSPLIT: if (cad_cli_double("train", "valid-split", optarg, 0, 0.9, &vsplit)) return 2; break;
         case O_SEED: if (cad_cli_int("train", "seed", optarg, 0, 0x7fffffffL, &seed)) return 2; break;
         case O_RESUME: resume = 1; break;
-        case O_STEPB: if (cad_cli_double("train", "step-beats", optarg, 1.0 / 64, 16, &ro.step_beats)) return 2; break;
+        case O_STEPB: if (cad_cli_double("train", "step-beats", optarg, 1.0 / 64, 16, &ro.step_beats)) return 2; step_given = 1; break;
         case O_STEPS: if (cad_cli_double("train", "step-seconds", optarg, 0.001, 10, &ro.step_seconds)) return 2; break;
         case O_TRANS: ro.transpose_to_c = 1; break;
         case 'h': case O_HELP: help(stdout); return 0;
@@ -214,10 +214,16 @@ int cad_cmd_train(int argc, char **argv)
     }
     if (!has_valid && carve_valid(&train, &valid, vsplit, (uint64_t)seed))
         goto fail_data;
-    /* A JSON file fixes the frame length by itself (JSB: a quarter note),
-     * which is what the model must record for generation. */
+    /* A piano-roll JSON file has its own grid, which it does not record;
+     * the model must know it to generate at the right speed. The
+     * benchmarks use quarter notes for JSB and eighth notes otherwise;
+     * --step-beats overrides the guess. */
     if (strstr(argv[optind], ".json")) {
-        mc.step_beats = strstr(argv[optind], "jsb") ? 1.0 : 0.5;
+        if (!step_given)
+            ro.step_beats = strstr(argv[optind], "jsb") ? 1.0 : 0.5;
+        printf("piano-roll JSON: frames of %g quarter notes%s\n", ro.step_beats,
+               step_given ? "" : " (from the file name; --step-beats to change)");
+        mc.step_beats = ro.step_beats;
         mc.step_seconds = 0;
     } else if (ro.step_seconds > 0) {
         mc.step_beats = 0;
