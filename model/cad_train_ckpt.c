@@ -85,6 +85,18 @@ int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e)
                          "missing)");
         goto out;
     }
+    /* The provenance (best validation NLL so far, command, ...) carries
+     * on with the run. */
+    for (int i = 0; i < f.n_meta; i++) {
+        const char *k = f.meta_keys[i];
+        if (!strcmp(k, "train.epoch") || !strcmp(k, "train.optim_step") ||
+            !strcmp(k, "train.rng"))
+            continue; /* the checkpoint's own bookkeeping */
+        if (cad_model_set_meta(t->m, k, f.meta_vals[i])) {
+            cad_error_set(e, "out of memory");
+            goto out;
+        }
+    }
     t->epoch = strtol(ep, NULL, 10);
     t->opt.step = strtol(st, NULL, 10);
     for (int i = 0; i < 4; i++) {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cblas.h> /* openblas_set_num_threads */
+
 #include "cad_file.h"
 #include "cad_test.h"
 #include "cad_train.h"
@@ -239,12 +241,18 @@ static void test_determinism(void)
     CHECK(train_run(3, 4, -1, tmp("d2.safetensors")) == 0);
     CHECK(train_run(4, 4, -1, tmp("d3.safetensors")) == 0);
     CHECK(train_run(3, 4, 2, tmp("d4.safetensors")) == 0);
+    /* The same run on two BLAS threads must give the same bytes. */
+    openblas_set_num_threads(2);
+    CHECK(train_run(3, 4, -1, tmp("d5.safetensors")) == 0);
+    openblas_set_num_threads(1);
     CHECKF(same_file(tmp("d1.safetensors"), tmp("d2.safetensors")),
            "same seed, different model bytes");
     CHECKF(!same_file(tmp("d1.safetensors"), tmp("d3.safetensors")),
            "different seeds, same model");
     CHECKF(same_file(tmp("d1.safetensors"), tmp("d4.safetensors")),
            "a resumed run differs from an uninterrupted one");
+    CHECKF(same_file(tmp("d1.safetensors"), tmp("d5.safetensors")),
+           "1 and 2 BLAS threads give different models");
 }
 
 int main(void)

@@ -1,0 +1,80 @@
+#!/bin/sh
+# The `cadenza` command end to end: help and exit codes, generate/eval/info
+# on the shipped model (eval must reproduce the NLL recorded in the README),
+# determinism of generate, clear errors for bad files and options, and a
+# short train + resume. Usage: test_cli.sh PATH/TO/cadenza
+set -u
+CAD=$1
+DATA=${CAD_DATA_DIR:-../shared/data}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+checks=0
+ok() { checks=$((checks + 1)); }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
+expect_code() { # code description command...
+    want=$1 what=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err" >&2; fi
+}
+
+[ -f "$DATA/pianoroll/jsb-chorales.json" ] || { echo "TEST DATA MISSING: $DATA" >&2; exit 1; }
+MODEL=presets/default.safetensors
+
+expect_code 0 "--help" "$CAD" --help
+expect_code 2 "no command" "$CAD"
+expect_code 2 "unknown command" "$CAD" fly
+for c in train generate render eval info; do
+    expect_code 0 "$c --help" "$CAD" $c --help
+done
+
+# generate: same seed, same bytes; another seed, another piece
+expect_code 0 "generate" "$CAD" generate -m $MODEL -o "$T/a.mid" --bars 8 --seed 5
+expect_code 0 "generate again" "$CAD" generate -m $MODEL -o "$T/b.mid" --bars 8 --seed 5
+expect_code 0 "generate seed 6" "$CAD" generate -m $MODEL -o "$T/c.mid" --bars 8 --seed 6
+if cmp -s "$T/a.mid" "$T/b.mid"; then ok; else bad "same seed gave different MIDI"; fi
+if cmp -s "$T/a.mid" "$T/c.mid"; then bad "different seeds gave the same MIDI"; else ok; fi
+head -c 4 "$T/a.mid" | grep -q MThd && ok || bad "output is not a MIDI file"
+# a primer, a key and a range
+expect_code 0 "generate with primer" "$CAD" generate -m $MODEL --primer "$T/a.mid" -o "$T/p.mid" --key G --scale major --lowest 48 --highest 84
+expect_code 2 "bad temperature" "$CAD" generate -m $MODEL -o "$T/x.mid" --temperature abc
+expect_code 2 "negative bars" "$CAD" generate -m $MODEL -o "$T/x.mid" --bars -3
+expect_code 2 "unknown scale" "$CAD" generate -m $MODEL -o "$T/x.mid" --scale bebop
+expect_code 2 "range upside down" "$CAD" generate -m $MODEL -o "$T/x.mid" --lowest 90 --highest 40
+
+# eval reproduces the shipped model's validation NLL (README: 5.52)
+expect_code 0 "eval" "$CAD" eval -m $MODEL "$DATA/pianoroll/jsb-chorales.json" --split valid
+nll=$(tail -n 1 "$T/out")
+case "$nll" in 5.52*) ok ;; *) bad "eval printed '$nll', want 5.52..." ;; esac
+expect_code 1 "eval of a missing split" "$CAD" eval -m $MODEL "$DATA/pianoroll/jsb-chorales.json" --split test
+expect_code 0 "info" "$CAD" info $MODEL
+grep -q "nade head" "$T/out" && ok || bad "info does not describe the head"
+
+# bad model files: a message naming the file, exit 1, no crash
+printf 'not a model' >"$T/junk.safetensors"
+expect_code 1 "junk model" "$CAD" generate -m "$T/junk.safetensors" -o "$T/x.mid"
+grep -q "junk.safetensors" "$T/err" && ok || bad "error does not name the file: $(cat "$T/err")"
+head -c 100000 $MODEL >"$T/cut.safetensors"
+expect_code 1 "truncated model" "$CAD" info "$T/cut.safetensors"
+expect_code 1 "missing model" "$CAD" info "$T/nope.safetensors"
+grep -q "nope.safetensors" "$T/err" && ok || bad "error does not name the missing file"
+[ ! -e "$T/x.mid" ] && ok || bad "a failed run left an output file"
+
+# train briefly, then resume: the checkpoint continues the run
+cat >"$T/tiny.json" <<'JSON'
+{"train": [[[60,64,67],[62,65,69],[64,67,71],[60,64,67],[59,62,67],[60,64,67]],
+           [[57,60,64],[59,62,65],[60,64,67],[57,60,64]]],
+ "valid": [[[60,64,67],[62,65,69],[60,64,67]]]}
+JSON
+expect_code 0 "train" "$CAD" train "$T/tiny.json" -o "$T/m.safetensors" --hidden 8 --layers 1 --epochs 2 --batch 2
+grep -q "valid nll" "$T/out" && ok || bad "train does not report validation NLL"
+expect_code 0 "resume" "$CAD" train "$T/tiny.json" -o "$T/m.safetensors" --hidden 8 --layers 1 --epochs 3 --batch 2 --resume
+grep -q "resumed from .* after epoch 2" "$T/out" && ok || bad "resume did not continue at epoch 3"
+grep -q "^epoch    3" "$T/out" && ok || bad "resume did not run epoch 3"
+expect_code 1 "train on nothing" "$CAD" train "$T/nothing" -o "$T/n.safetensors"
+expect_code 2 "train without -o" "$CAD" train "$T/tiny.json"
+
+echo "$checks checks, $fails failed"
+[ "$fails" -eq 0 ]
