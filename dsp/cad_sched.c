@@ -1,0 +1,129 @@
+/* See cad_sched.h. Everything here is arithmetic on caller-owned structs. */
+#include "cad_sched.h"
+
+#include <math.h>
+#include <string.h>
+
+void cad_clock_init(cad_clock *c, double rate)
+{
+    c->rate = rate > 0 ? rate : 48000.0;
+    cad_clock_set(c, 0, 0.0, 120.0, 0.0);
+}
+
+void cad_clock_set(cad_clock *c, int64_t frame, double beat, double qpm,
+                   double speed)
+{
+    c->anchor_frame = frame;
+    c->anchor_beat = isfinite(beat) ? beat : 0.0;
+    c->qpm = isfinite(qpm) && qpm > 0 ? qpm : 0.0;
+    c->speed = isfinite(speed) && speed > 0 ? speed : 0.0;
+}
+
+int cad_clock_rolling(const cad_clock *c)
+{
+    /* Below 1 qpm a step of one beat would be a minute long: treat such a
+     * tempo (and a 0 read from an unset control port) as stopped rather
+     * than divide by it. */
+    return c->speed > 1e-6 && c->qpm >= 1.0;
+}
+
+static double beats_per_frame(const cad_clock *c)
+{
+    return c->qpm * c->speed / (60.0 * c->rate);
+}
+
+double cad_clock_beat_at(const cad_clock *c, int64_t frame)
+{
+    if (!cad_clock_rolling(c))
+        return c->anchor_beat;
+    return c->anchor_beat + (double)(frame - c->anchor_frame) *
+                                beats_per_frame(c);
+}
+
+int64_t cad_clock_frame_of(const cad_clock *c, double beat, int64_t from)
+{
+    if (!cad_clock_rolling(c))
+        return beat <= c->anchor_beat ? from : CAD_SCHED_NEVER;
+    double d = ceil((beat - c->anchor_beat) / beats_per_frame(c));
+    if (d > 9.0e15) /* absurdly far: never, rather than overflow */
+        return CAD_SCHED_NEVER;
+    int64_t f = c->anchor_frame + (int64_t)d;
+    return f < from ? from : f;
+}
+
+int64_t cad_clock_next_step(const cad_clock *c, int64_t frame,
+                            double step_beats)
+{
+    if (!(step_beats > 0))
+        step_beats = 1.0;
+    double s = cad_clock_beat_at(c, frame) / step_beats;
+    return (int64_t)ceil(s - 1e-6 / step_beats);
+}
+
+void cad_notes_clear(cad_notes *n)
+{
+    memset(n, 0, sizeof *n);
+}
+
+int cad_notes_step(cad_notes *n, const uint8_t *next, cad_note_ev *ev)
+{
+    int count = 0;
+    for (int k = 0; k < 128; k++)
+        if (n->on[k] && !next[k])
+            ev[count++] = (cad_note_ev){(uint8_t)k, 0};
+    for (int k = 0; k < 128; k++)
+        if (!n->on[k] && next[k])
+            ev[count++] = (cad_note_ev){(uint8_t)k, 1};
+    n->count = 0;
+    for (int k = 0; k < 128; k++) {
+        n->on[k] = next[k] ? 1 : 0;
+        n->count += n->on[k];
+    }
+    return count;
+}
+
+int cad_notes_release(cad_notes *n, cad_note_ev *ev)
+{
+    int count = 0;
+    for (int k = 0; k < 128; k++)
+        if (n->on[k])
+            ev[count++] = (cad_note_ev){(uint8_t)k, 0};
+    cad_notes_clear(n);
+    return count;
+}
+
+/* Pitch classes of each scale as a 12-bit set, bit 0 = the root. */
+static const uint16_t scale_bits[CAD_SCALE_COUNT] = {
+    [CAD_SCALE_CHROMATIC] = 0xFFF,
+    [CAD_SCALE_MAJOR] = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 7 | 1 << 9 |
+                        1 << 11,
+    [CAD_SCALE_MINOR] = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 8 |
+                        1 << 10,
+    [CAD_SCALE_HARMONIC_MINOR] = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 |
+                                 1 << 8 | 1 << 11,
+    [CAD_SCALE_DORIAN] = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 |
+                         1 << 9 | 1 << 10,
+    [CAD_SCALE_MIXOLYDIAN] = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 7 |
+                             1 << 9 | 1 << 10,
+    [CAD_SCALE_PENTA_MAJOR] = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 7 | 1 << 9,
+    [CAD_SCALE_PENTA_MINOR] = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 10,
+};
+
+int cad_sched_allowed(int key, int scale, int low, int high, int note)
+{
+    if (key < 0 || key > 11)
+        key = 0;
+    if (scale < 0 || scale >= CAD_SCALE_COUNT)
+        scale = CAD_SCALE_CHROMATIC;
+    if (note < 0 || note > 127 || note < low || note > high)
+        return 0;
+    return (scale_bits[scale] >> ((note - key + 12) % 12)) & 1;
+}
+
+void cad_sched_mask(int key, int scale, int low, int high, int low_key,
+                    int n_keys, uint8_t *allowed)
+{
+    for (int k = 0; k < n_keys; k++)
+        allowed[k] = (uint8_t)cad_sched_allowed(key, scale, low, high,
+                                                 low_key + k);
+}

@@ -1,0 +1,666 @@
+/* cadenza.lv2, audio thread: run().
+ *
+ * A block is walked in time order. The next thing to happen is the earliest
+ * of: an input event, the next grid step, a loaded soundfont or model
+ * taking over; the synth is rendered up to it, then it is handled. Nothing
+ * here allocates, locks or logs: work goes to the worker as messages
+ * through the outbox, which is retried next block if the host's queue is
+ * full. */
+#include <math.h>
+#include <string.h>
+
+#include "cad_plugin.h"
+#include "cad_out.h"
+
+/* ---- controls ----------------------------------------------------------- */
+
+static float ctl(const cad_plugin *p, int port, float def, float lo, float hi)
+{
+    const float *v = p->ctl[port];
+    if (!v || !isfinite(*v))
+        return def;
+    return *v < lo ? lo : *v > hi ? hi : *v;
+}
+
+static int ctl_int(const cad_plugin *p, int port, int def, int lo, int hi)
+{
+    return (int)lrintf(ctl(p, port, (float)def, (float)lo, (float)hi));
+}
+
+void cad_read_controls(cad_plugin *p, cad_controls *c)
+{
+    c->enabled = ctl(p, CAD_PORT_ENABLED, 1, 0, 1) > 0.5f;
+    c->mode = ctl_int(p, CAD_PORT_MODE, CAD_MODE_FOLLOW, 0, 2);
+    c->tempo = ctl(p, CAD_PORT_TEMPO, 120, 20, 300);
+    c->temperature = ctl(p, CAD_PORT_TEMPERATURE, 1, 0, 2);
+    c->threshold = ctl(p, CAD_PORT_THRESHOLD, 0, 0, 0.95f);
+    c->max_notes = ctl_int(p, CAD_PORT_MAX_NOTES, 4, 0, 8);
+    c->seed = ctl_int(p, CAD_PORT_SEED, 1, 0, 65535);
+    c->key = ctl_int(p, CAD_PORT_KEY, 0, 0, 11);
+    c->scale = ctl_int(p, CAD_PORT_SCALE, 0, 0, CAD_SCALE_COUNT - 1);
+    c->low = ctl_int(p, CAD_PORT_LOW, 36, 0, 127);
+    c->high = ctl_int(p, CAD_PORT_HIGH, 96, 0, 127);
+    c->velocity = ctl_int(p, CAD_PORT_VELOCITY, 80, 1, 127);
+    c->program = ctl_int(p, CAD_PORT_PROGRAM, 0, 0, 127);
+    c->gain = ctl(p, CAD_PORT_GAIN, 0, -60, 12);
+    c->regenerate = ctl(p, CAD_PORT_REGENERATE, 0, 0, 1) > 0.5f;
+}
+
+void cad_params_from(const cad_plugin *p, const cad_controls *c,
+                     cad_params *out)
+{
+    memset(out, 0, sizeof *out);
+    out->seed = (uint64_t)c->seed << 32 | p->variation;
+    out->temperature = c->temperature;
+    out->threshold = c->threshold;
+    out->max_notes = c->max_notes;
+    out->key = c->key;
+    out->scale = c->scale;
+    out->low = c->low;
+    out->high = c->high;
+}
+
+/* ---- talking to the worker ------------------------------------------------ */
+
+void cad_outbox_push(cad_plugin *p, const cad_msg *m)
+{
+    /* Full only if the host has refused every request for a long time;
+     * then the oldest traffic matters least. */
+    if (p->out_count == CAD_OUTBOX)
+        return;
+    p->outbox[(p->out_head + p->out_count) % CAD_OUTBOX] = *m;
+    p->out_count++;
+}
+
+static void outbox_flush(cad_plugin *p)
+{
+    while (p->out_count > 0) {
+        const cad_msg *m = &p->outbox[p->out_head];
+        if (p->schedule->schedule_work(p->schedule->handle, sizeof *m, m) !=
+            LV2_WORKER_SUCCESS)
+            return; /* queue full (Carla): again next cycle */
+        p->out_head = (p->out_head + 1) % CAD_OUTBOX;
+        p->out_count--;
+    }
+    for (int which = 0; which < 3; which++) {
+        if (!p->load_path[which][0])
+            continue;
+        cad_msg_text t;
+        memset(&t.head, 0, sizeof t.head);
+        t.head.type = which ? CAD_MSG_LOAD_SOUND : CAD_MSG_LOAD_MODEL;
+        t.head.id = which == 2; /* a spare */
+        t.head.step = p->load_at[which];
+        cad_params_from(p, &p->c, &t.head.params);
+        size_t len = strlen(p->load_path[which]);
+        memcpy(t.text, p->load_path[which], len + 1);
+        if (p->schedule->schedule_work(p->schedule->handle,
+                                       (uint32_t)(sizeof t.head + len + 1),
+                                       &t) != LV2_WORKER_SUCCESS)
+            return;
+        p->load_path[which][0] = 0;
+    }
+}
+
+void cad_request_load(cad_plugin *p, int which, const char *path,
+                      int64_t frame)
+{
+    size_t len = strlen(path);
+    if (len == 0 || len >= CAD_PATH_MAX) {
+        cad_status_set(p, len ? "path too long" : "empty path");
+        return;
+    }
+    memcpy(p->load_path[which], path, len + 1);
+    /* Taken over on the 64-frame grid, late enough that a host running
+     * the worker synchronously has answered whatever its block size. */
+    p->load_at[which] = (frame + CAD_LOOKAHEAD + 63) / 64 * 64;
+}
+
+static void request_spare(cad_plugin *p)
+{
+    if (p->sound && p->sound->path[0])
+        memcpy(p->load_path[2], p->sound->path, strlen(p->sound->path) + 1);
+}
+
+/* As playing starts: a synth that has never played, or at least a fresh
+ * 64-frame block of the old one. */
+static void fresh_synth(cad_plugin *p)
+{
+    cad_sound *old = p->sound;
+    if (!p->spare || !old || strcmp(p->spare->path, old->path) != 0) {
+        cad_align_synth(p);
+        return;
+    }
+    p->sound = p->spare;
+    p->spare = NULL;
+    p->synth_phase = 0;
+    cad_synth_program(p->sound->synth, CAD_GEN_CHANNEL, p->c.program);
+    cad_synth_program(p->sound->synth, CAD_INPUT_CHANNEL, p->c.program);
+    cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = old};
+    cad_outbox_push(p, &f);
+    request_spare(p);
+}
+
+/* The voice the next opening is for: the loaded one waiting, if any. */
+static cad_voice *prime_target(const cad_plugin *p)
+{
+    return p->voice_armed ? p->voice_next : p->voice;
+}
+
+/* Keeps the opening in step with the parameters in force. */
+static void maybe_prime(cad_plugin *p)
+{
+    cad_voice *v = prime_target(p);
+    if (!v)
+        return;
+    cad_params cur;
+    cad_params_from(p, &p->c, &cur);
+    if (!p->prime_forced && p->prime_voice == v &&
+        memcmp(&cur, &p->prime_params, sizeof cur) == 0)
+        return;
+    cad_msg m = {.type = CAD_MSG_PRIME, .id = ++p->prime_id, .ptr = v,
+                 .params = cur};
+    if (p->prime_id == 0) /* 0 means "none": skip it on wrap-around */
+        m.id = ++p->prime_id;
+    cad_outbox_push(p, &m);
+    p->prime_voice = v;
+    p->prime_params = cur;
+    p->prime_forced = 0;
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+static cad_clock *active_clock(cad_plugin *p)
+{
+    return p->c.mode == CAD_MODE_FOLLOW ? &p->host : &p->free_clock;
+}
+
+/* How many steps ahead requests go so that they are answered in time. */
+static int64_t lookahead_steps(cad_plugin *p)
+{
+    const cad_clock *k = active_clock(p);
+    if (!cad_clock_rolling(k))
+        return 2;
+    double step_frames = p->step_beats * 60.0 * k->rate / (k->qpm * k->speed);
+    double q = 1.0 + ceil(CAD_LOOKAHEAD / (step_frames > 1 ? step_frames : 1));
+    return q > CAD_RING - 2 ? CAD_RING - 2 : (int64_t)q;
+}
+
+static void request_frames(cad_plugin *p, int64_t played)
+{
+    if (!p->voice)
+        return;
+    cad_params cur;
+    cad_params_from(p, &p->c, &cur);
+    int64_t until = played + lookahead_steps(p);
+    while (p->next_req <= until && p->next_req < p->gen_limit &&
+           p->next_req - p->next_step < CAD_RING - 1 &&
+           (p->restart_step < 0 || p->next_req < p->restart_step)) {
+        cad_msg m = {.type = CAD_MSG_GEN, .id = p->epoch,
+                     .step = p->next_req, .ptr = p->voice, .params = cur};
+        cad_outbox_push(p, &m);
+        p->next_req++;
+    }
+}
+
+static void clear_ring(cad_plugin *p)
+{
+    p->epoch++;
+    for (int i = 0; i < CAD_RING; i++)
+        p->ring[i].valid = 0;
+}
+
+/* Start afresh from the grid step at or after `frame` of the active clock
+ * (transport start, relocation, mode change, enabling). */
+void cad_resync(cad_plugin *p, int64_t frame)
+{
+    int was_playing = p->playing;
+    cad_release_all(p, (uint32_t)(frame - p->now));
+    clear_ring(p);
+    cad_clock *k = active_clock(p);
+    p->answering = 0;
+    p->phrase_steps = 0;
+    p->playing = p->c.enabled && cad_clock_rolling(k);
+    p->restart_step = -1;
+    if (!p->playing)
+        return;
+    /* From a standstill (an export, pressing play) a synth that has never
+     * played; on a jump while playing (a loop) the old one, so the tails
+     * of the released notes are not cut off with a click. */
+    if (was_playing)
+        cad_align_synth(p);
+    else
+        fresh_synth(p);
+    int64_t s = cad_clock_next_step(k, frame, p->step_beats);
+    p->next_step = s;
+    p->next_frame = cad_clock_frame_of(k, (double)s * p->step_beats, frame);
+    p->next_req = s;
+    p->restart_step = s;
+    p->gen_limit = p->c.mode == CAD_MODE_LISTEN ? s : INT64_MAX;
+}
+
+/* A restart later on, once a new opening has had time to arrive. */
+static void restart_later(cad_plugin *p, int64_t frame)
+{
+    if (!p->playing)
+        return;
+    cad_clock *k = active_clock(p);
+    int64_t s = cad_clock_next_step(k, frame + CAD_LOOKAHEAD, p->step_beats);
+    if (s < p->next_step)
+        s = p->next_step;
+    p->restart_step = s;
+    if (p->next_req > s)
+        p->next_req = s; /* answers past s are dropped by the epoch change */
+}
+
+/* Returns 0 if the step grid changed and step s is not to be played. */
+static int do_restart(cad_plugin *p, int64_t s, int64_t frame)
+{
+    p->restart_step = -1;
+    if (p->voice_armed) {
+        cad_voice *old = p->voice;
+        p->voice = p->voice_next;
+        p->voice_next = NULL;
+        p->voice_armed = 0;
+        if (old) {
+            cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old};
+            cad_outbox_push(p, &f);
+        }
+        if (p->voice->step_beats != p->step_beats) {
+            p->step_beats = p->voice->step_beats;
+            cad_resync(p, frame);
+            return 0;
+        }
+    }
+    clear_ring(p);
+    p->next_req = s;
+    if (!p->voice)
+        return 1;
+    cad_params cur;
+    cad_params_from(p, &p->c, &cur);
+    if (p->c.mode != CAD_MODE_LISTEN && p->opening_id != 0 &&
+        p->opening_id == p->prime_id && p->prime_voice == p->voice) {
+        cad_msg m = {.type = CAD_MSG_START, .ptr = p->voice};
+        cad_outbox_push(p, &m);
+        for (int i = 0; i < CAD_OPEN_LEN; i++) {
+            cad_slot *sl = &p->ring[(s + i) & (CAD_RING - 1)];
+            sl->step = s + i;
+            sl->epoch = p->epoch;
+            sl->valid = 1;
+            sl->bits = p->opening[i];
+        }
+        p->next_req = s + CAD_OPEN_LEN;
+        p->opening_id = 0;
+        p->prime_forced = 1; /* the worker's primed state is now used up */
+    } else {
+        /* No opening ready (an asynchronous worker was slow): start cold;
+         * the first steps are rests until the worker catches up. */
+        cad_msg m = {.type = CAD_MSG_RESET, .ptr = p->voice, .params = cur};
+        cad_outbox_push(p, &m);
+    }
+    return 1;
+}
+
+/* Listen-and-continue: what the player did during the step that ends now,
+ * and whether the pause is long enough to answer. */
+static void listen_step(cad_plugin *p, int64_t s)
+{
+    cad_bits in = p->in_struck;
+    for (int k = 0; k < 128; k++)
+        if (p->in_notes.on[k])
+            cad_bits_set(&in, k);
+    memset(&p->in_struck, 0, sizeof p->in_struck);
+    int64_t bar = llround(4.0 / p->step_beats);
+    if (bar < 1)
+        bar = 1;
+    if (cad_bits_any(&in)) {
+        if (p->voice) {
+            cad_msg m = {.type = CAD_MSG_OBSERVE, .ptr = p->voice, .bits = in};
+            cad_outbox_push(p, &m);
+        }
+        p->last_input_step = s;
+        p->phrase_steps++;
+    } else if (p->phrase_steps > 0 && !p->answering &&
+               s - p->last_input_step >= bar) {
+        /* Answer for as long as the player played, at most four bars,
+         * starting as soon as the requests can be answered in time. */
+        int64_t len = p->phrase_steps < 4 * bar ? p->phrase_steps : 4 * bar;
+        int64_t start = s + lookahead_steps(p);
+        p->answering = 1;
+        p->phrase_steps = 0;
+        p->next_req = start;
+        p->gen_limit = start + len;
+    }
+    if (p->answering && s >= p->gen_limit)
+        p->answering = 0;
+}
+
+static void do_step(cad_plugin *p, int64_t frame)
+{
+    int64_t s = p->next_step;
+    uint32_t off = (uint32_t)(frame - p->now);
+    if (p->restart_step == s && !do_restart(p, s, frame))
+        return;
+    if (p->c.mode == CAD_MODE_LISTEN)
+        listen_step(p, s);
+
+    cad_slot *sl = &p->ring[s & (CAD_RING - 1)];
+    uint8_t next[128] = {0};
+    if (sl->valid && sl->step == s && sl->epoch == p->epoch) {
+        /* Controls may have moved since the request: the range and scale
+         * in force now are the ones that hold. */
+        for (int k = 0; k < 128; k++)
+            next[k] = (uint8_t)(cad_bits_get(&sl->bits, k) &&
+                                cad_sched_allowed(p->c.key, p->c.scale,
+                                                  p->c.low, p->c.high, k));
+    }
+    sl->valid = 0;
+    cad_note_ev ev[256];
+    int n = cad_notes_step(&p->gen_notes, next, ev);
+    cad_play_events(p, off, ev, n);
+
+    cad_clock *k = active_clock(p);
+    p->next_step = s + 1;
+    p->next_frame =
+        cad_clock_frame_of(k, (double)(s + 1) * p->step_beats, frame + 1);
+    request_frames(p, s);
+    maybe_prime(p);
+}
+
+/* A time:Position from the host at `frame`. */
+static void on_position(cad_plugin *p, const LV2_Atom_Object *obj,
+                        int64_t frame)
+{
+    const cad_uris *u = &p->uris;
+    const LV2_Atom *bar = NULL, *bar_beat = NULL, *beat = NULL, *bpb = NULL,
+                   *unit = NULL, *bpm = NULL, *speed = NULL;
+    lv2_atom_object_get(obj, u->time_bar, &bar, u->time_barBeat, &bar_beat,
+                        u->time_beat, &beat, u->time_beatsPerBar, &bpb,
+                        u->time_beatUnit, &unit, u->time_beatsPerMinute, &bpm,
+                        u->time_speed, &speed, 0);
+    double v;
+    if (cad_atom_number(u, bpb, &v) && v > 0)
+        p->host_bpb = v;
+    if (cad_atom_number(u, unit, &v) && v >= 1)
+        p->host_unit = v;
+    if (cad_atom_number(u, bpm, &v) && v > 0)
+        p->host_bpm = v;
+    double qn = 4.0 / p->host_unit; /* quarter notes per host beat */
+    cad_clock *h = &p->host;
+    int was_rolling = cad_clock_rolling(h);
+    double expected = cad_clock_beat_at(h, frame);
+    double pos = expected, b, bb;
+    if (cad_atom_number(u, bar, &b) && cad_atom_number(u, bar_beat, &bb))
+        pos = (b * p->host_bpb + bb) * qn;
+    else if (cad_atom_number(u, beat, &b))
+        pos = b * qn;
+    double sp = h->speed;
+    if (cad_atom_number(u, speed, &v))
+        sp = v;
+    double qpm = p->host_bpm * qn;
+
+    cad_clock next = *h;
+    cad_clock_set(&next, frame, pos, qpm, sp);
+    int rolling = cad_clock_rolling(&next);
+    double jump = fabs(pos - expected);
+    int same_motion = next.qpm == h->qpm && next.speed == h->speed;
+    /* Hosts send the position every cycle, computed from their own frame
+     * count; within a millionth-ish of a beat it is the same position and
+     * keeping our anchor keeps the grid independent of the block size. */
+    if (!(was_rolling && rolling && same_motion && jump < 1e-3))
+        *h = next;
+    if (p->c.mode != CAD_MODE_FOLLOW || !p->c.enabled)
+        return;
+    if (!rolling) {
+        if (p->playing) {
+            cad_release_all(p, (uint32_t)(frame - p->now));
+            clear_ring(p);
+            p->playing = 0;
+            p->restart_step = -1;
+        }
+    } else if (!was_rolling || !p->playing || jump >= 0.05) {
+        cad_resync(p, frame); /* start, relocation or loop */
+    } else if (h->anchor_frame == frame) {
+        /* Tempo change or small drift: same step, new frame. */
+        p->next_frame = cad_clock_frame_of(
+            h, (double)p->next_step * p->step_beats, frame);
+    }
+}
+
+static void on_patch(cad_plugin *p, const LV2_Atom_Object *obj, int64_t frame)
+{
+    const cad_uris *u = &p->uris;
+    if (obj->body.otype == u->patch_Get) {
+        p->notify_model = p->notify_sound = 1;
+        return;
+    }
+    const LV2_Atom *prop = NULL, *value = NULL;
+    lv2_atom_object_get(obj, u->patch_property, &prop, u->patch_value, &value,
+                        0);
+    if (!prop || prop->type != u->atom_URID || !value ||
+        (value->type != u->atom_Path && value->type != u->atom_String))
+        return;
+    LV2_URID key = ((const LV2_Atom_URID *)prop)->body;
+    int which = key == u->cad_model ? 0 : key == u->cad_soundfont ? 1 : -1;
+    if (which < 0)
+        return;
+    /* The body must be a NUL-terminated string within its size. */
+    const char *path = LV2_ATOM_BODY_CONST(value);
+    if (value->size == 0 || path[value->size - 1] != 0) {
+        cad_status_set(p, "malformed path");
+        return;
+    }
+    cad_request_load(p, which, path, frame);
+}
+
+static void on_midi(cad_plugin *p, const uint8_t *msg, uint32_t size,
+                    uint32_t off)
+{
+    if (size < 1)
+        return;
+    uint8_t st = msg[0] & 0xF0;
+    cad_synth *syn = p->sound ? p->sound->synth : NULL;
+    if ((st == 0x90 || st == 0x80) && size >= 3) {
+        int key = msg[1] & 0x7F, vel = msg[2] & 0x7F;
+        if (st == 0x90 && vel > 0) {
+            if (syn)
+                cad_synth_note_on(syn, CAD_INPUT_CHANNEL, key, vel);
+            p->in_notes.on[key] = 1;
+            cad_bits_set(&p->in_struck, key);
+            if (p->c.mode == CAD_MODE_LISTEN && p->answering) {
+                /* The player takes over again: Cadenza stops. */
+                p->answering = 0;
+                p->gen_limit = p->next_step;
+                clear_ring(p);
+                cad_release_generated(p, off);
+            }
+        } else {
+            if (syn)
+                cad_synth_note_off(syn, CAD_INPUT_CHANNEL, key);
+            p->in_notes.on[key] = 0;
+        }
+    } else if (st == 0xB0 && size >= 3 && syn) {
+        cad_synth_cc(syn, CAD_INPUT_CHANNEL, msg[1] & 0x7F, msg[2] & 0x7F);
+    }
+}
+
+static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
+{
+    const cad_uris *u = &p->uris;
+    int64_t frame = p->now + off;
+    if (ev->body.type == u->midi_Event) {
+        on_midi(p, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size, off);
+    } else if (ev->body.type == u->atom_Object) {
+        const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
+        if (obj->body.otype == u->time_Position)
+            on_position(p, obj, frame);
+        else if (obj->body.otype == u->patch_Set ||
+                 obj->body.otype == u->patch_Get)
+            on_patch(p, obj, frame);
+    }
+}
+
+/* ---- swaps ------------------------------------------------------------------ */
+
+void cad_install_sound(cad_plugin *p, cad_sound *s)
+{
+    cad_sound *old = p->sound;
+    p->sound = s;
+    if (s && s->synth) {
+        /* Put the new synth's 64-frame grid where the old one's was, so
+         * a swap does not move note timing by a fraction of a block. */
+        float l[64], r[64];
+        if (p->synth_phase > 0)
+            cad_synth_render(s->synth, p->synth_phase, l, r);
+        cad_synth_program(s->synth, CAD_GEN_CHANNEL, p->c.program);
+        cad_synth_program(s->synth, CAD_INPUT_CHANNEL, p->c.program);
+        for (int k = 0; k < 128; k++) {
+            if (p->gen_notes.on[k])
+                cad_synth_note_on(s->synth, CAD_GEN_CHANNEL, k, p->c.velocity);
+            if (p->in_notes.on[k])
+                cad_synth_note_on(s->synth, CAD_INPUT_CHANNEL, k,
+                                  p->c.velocity);
+        }
+    }
+    if (old) {
+        cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = old};
+        cad_outbox_push(p, &f);
+    }
+    if (p->spare) {
+        cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = p->spare};
+        cad_outbox_push(p, &f);
+        p->spare = NULL;
+    }
+    request_spare(p);
+    p->notify_sound = 1;
+}
+
+void cad_install_voice(cad_plugin *p, cad_voice *v)
+{
+    cad_voice *old = p->voice;
+    p->voice = v;
+    p->step_beats = v->step_beats;
+    if (old) {
+        cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old};
+        cad_outbox_push(p, &f);
+    }
+    p->prime_forced = 1;
+    p->notify_model = 1;
+}
+
+/* A loaded model takes over: at once if nothing is playing, otherwise at a
+ * step far enough ahead for its opening to be primed. */
+static void take_voice(cad_plugin *p, int64_t frame)
+{
+    if (!p->playing || !p->voice) {
+        cad_voice *v = p->voice_next;
+        p->voice_next = NULL;
+        cad_install_voice(p, v);
+        maybe_prime(p);
+        if (p->playing)
+            cad_resync(p, frame);
+        return;
+    }
+    p->voice_armed = 1;
+    p->notify_model = 1;
+    maybe_prime(p);
+    restart_later(p, frame);
+}
+
+/* ---- run() ---------------------------------------------------------------------- */
+
+static void block_start(cad_plugin *p)
+{
+    cad_controls c;
+    cad_read_controls(p, &c);
+    cad_controls old = p->c;
+    int first = !p->have_controls;
+    p->c = c;
+    p->have_controls = 1;
+    if (first) {
+        p->gain_now = cad_db_to_gain(c.gain);
+        cad_clock_set(&p->free_clock, p->now, 0.0, c.tempo, 1.0);
+    }
+    if (first || c.program != old.program)
+        cad_program_change(p);
+    if (c.regenerate && !old.regenerate && !first)
+        p->variation++;
+    if (!first && c.tempo != old.tempo)
+        cad_clock_set(&p->free_clock, p->now,
+                      cad_clock_beat_at(&p->free_clock, p->now), c.tempo, 1.0);
+    if (!first && c.mode != old.mode && c.mode != CAD_MODE_FOLLOW)
+        cad_clock_set(&p->free_clock, p->now, 0.0, c.tempo, 1.0);
+
+    if (first || c.enabled != old.enabled || c.mode != old.mode) {
+        cad_resync(p, p->now);
+    } else if (c.tempo != old.tempo && c.mode != CAD_MODE_FOLLOW &&
+               p->playing) {
+        p->next_frame = cad_clock_frame_of(
+            &p->free_clock, (double)p->next_step * p->step_beats, p->now);
+    } else if (c.seed != old.seed || (c.regenerate && !old.regenerate)) {
+        restart_later(p, p->now); /* a new piece, once it is primed */
+    }
+    if (!p->c.enabled && (first || old.enabled))
+        cad_release_all(p, 0);
+    if (!p->playing)
+        maybe_prime(p);
+}
+
+void cad_run(LV2_Handle h, uint32_t n)
+{
+    cad_plugin *p = h;
+    cad_out_begin(p);
+    block_start(p);
+    cad_write_notifications(p);
+
+    const LV2_Atom_Event *ev = NULL;
+    if (p->in)
+        ev = lv2_atom_sequence_begin(&p->in->body);
+    const int64_t last = n > 0 ? (int64_t)n - 1 : 0;
+    uint32_t pos = 0;
+    for (;;) {
+        int have_ev = ev && !lv2_atom_sequence_is_end(&p->in->body,
+                                                      p->in->atom.size, ev);
+        /* Candidates for the next thing to happen, clamped to the block:
+         * events stamped out of order or past the end happen as soon as
+         * they can. */
+        int64_t ev_t = INT64_MAX, t = n;
+        if (have_ev) {
+            ev_t = ev->time.frames;
+            ev_t = ev_t < pos ? pos : ev_t > last ? last : ev_t;
+            t = ev_t;
+        }
+        int64_t cand[3] = {
+            p->playing ? p->next_frame - p->now : INT64_MAX,
+            p->sound_next ? p->sound_next_at - p->now : INT64_MAX,
+            p->voice_next && !p->voice_armed ? p->voice_next_at - p->now
+                                             : INT64_MAX,
+        };
+        for (int i = 0; i < 3; i++) {
+            int64_t c = cand[i] < pos ? pos : cand[i];
+            if (c < t)
+                t = c;
+        }
+        cad_render(p, pos, (uint32_t)t);
+        pos = (uint32_t)t;
+        int64_t frame = p->now + pos;
+
+        if (pos < n && p->sound_next && p->sound_next_at <= frame) {
+            cad_sound *s = p->sound_next;
+            p->sound_next = NULL;
+            cad_install_sound(p, s);
+        } else if (pos < n && p->voice_next && !p->voice_armed &&
+                   p->voice_next_at <= frame) {
+            take_voice(p, frame);
+        } else if (have_ev && ev_t == pos) {
+            on_event(p, ev, pos);
+            ev = lv2_atom_sequence_next(ev);
+        } else if (pos < n && p->playing && p->next_frame <= frame) {
+            do_step(p, frame);
+        } else if (pos >= n) {
+            break;
+        }
+    }
+    outbox_flush(p);
+    cad_out_finish(p, n);
+    p->now += n;
+}

@@ -1,0 +1,72 @@
+/* A small headless LV2 host for the plugin tests: loads cadenza.lv2 by URI
+ * through lilv (from LV2_PATH, i.e. the staged install), runs it block by
+ * block with a transport it controls, runs the worker synchronously the
+ * way Ardour and Carla do while exporting (requests made during run() are
+ * worked after it, answers delivered before the next run()), and records
+ * the audio and the MIDI the plugin sends out. */
+#ifndef CAD_HOST_H
+#define CAD_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lilv/lilv.h>
+
+#define CAD_PLUGIN_URI "urn:cadenza:lv2"
+
+typedef struct cad_host cad_host;
+
+typedef struct {
+    int64_t frame; /* absolute */
+    uint8_t msg[3];
+} cad_host_midi;
+
+typedef struct {
+    /* Recorded output */
+    float *left, *right;
+    size_t frames, cap;
+    cad_host_midi *midi;
+    size_t n_midi, cap_midi;
+    int notifications;        /* patch:Set messages received */
+    char last_model[1024];    /* last cadenza:model path notified */
+    char last_status[512];    /* last cadenza:status notified */
+    /* Real-time statistics, filled by cad_rt.c while run() executes */
+    long rt_calls;
+} cad_host_rec;
+
+/* NULL (with a message on stderr) if the plugin is not found. */
+cad_host *cad_host_new(double rate, const char *uri);
+void cad_host_free(cad_host *h);
+LilvWorld *cad_host_world(cad_host *h);
+const LilvPlugin *cad_host_plugin(cad_host *h);
+LilvInstance *cad_host_instance(cad_host *h);
+void *cad_host_urid_map(cad_host *h);   /* LV2_URID_Map * */
+void *cad_host_urid_unmap(cad_host *h); /* LV2_URID_Unmap * */
+const void *const *cad_host_features(cad_host *h);
+cad_host_rec *cad_host_rec_get(cad_host *h);
+
+/* Control port by symbol; returns -1 if there is no such port. */
+int cad_host_set(cad_host *h, const char *symbol, float value);
+float cad_host_get(cad_host *h, const char *symbol);
+/* Transport from `frame` on: rolling or not, tempo, position in beats. The
+ * host sends a time:Position then and at the start of every block after,
+ * as Ardour does. */
+void cad_host_transport(cad_host *h, int64_t frame, int rolling, double bpm,
+                        double beat);
+/* patch:Set of a cadenza parameter ("model" or "soundfont") at `frame`. */
+void cad_host_patch_set(cad_host *h, int64_t frame, const char *param,
+                        const char *path);
+void cad_host_midi_in(cad_host *h, int64_t frame, uint8_t b0, uint8_t b1,
+                      uint8_t b2);
+/* Every n-th schedule_work call fails (0: never), like a full queue. */
+void cad_host_fail_schedule(cad_host *h, int every_n);
+
+/* Runs one block of n frames (n <= 8192). */
+void cad_host_run(cad_host *h, uint32_t n);
+int64_t cad_host_now(cad_host *h);
+
+/* Output files. */
+int cad_host_write_wav(const cad_host *h, const char *path);
+int cad_host_write_midi(const cad_host *h, const char *path, double bpm);
+
+#endif
