@@ -1,12 +1,16 @@
 /* Single-step generation latency: median time of one cad_gen_sample (the
  * LSTM step plus sampling a frame) for a model file, batch 1, one thread,
  * as the plugin's worker runs it.
- *   bench_step MODEL [STEPS]     prints: median_us p99_us */
+ *   bench_step MODEL [STEPS] [bf16]   prints: median_us p99_us weight_bytes
+ * weight_bytes is what one step reads: every parameter, 4 bytes each (2
+ * for the LSTM weights with bf16). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cad_gen.h"
+#include "cad_model.h"
 
 static double now_us(void)
 {
@@ -32,7 +36,8 @@ int main(int argc, char **argv)
         steps = 10;
     cad_error e;
     cad_model *m;
-    if (cad_model_load(argv[1], &m, &e)) {
+    int bf16 = argc > 3 && strcmp(argv[3], "bf16") == 0;
+    if (cad_model_load(argv[1], &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
         fprintf(stderr, "%s\n", e.msg);
         return 1;
     }
@@ -52,7 +57,8 @@ int main(int argc, char **argv)
             cad_gen_reset(g); /* keep the state musical, not saturated */
     }
     qsort(t, (size_t)steps, sizeof *t, cmp);
-    printf("%.2f %.2f\n", t[steps / 2], t[steps * 99 / 100]);
+    printf("%.2f %.2f %ld\n", t[steps / 2], t[steps * 99 / 100],
+           m->n_params * (long)(bf16 ? 2 : 4));
     free(t);
     cad_gen_free(g);
     cad_model_free(m);

@@ -37,12 +37,14 @@ static void help(FILE *f)
 "  --velocity V        note velocity 1..127 (80)\n"
 "  --wav OUT.wav       also render through FluidSynth to this file\n"
 "  --soundfont F.sf2   soundfont for --wav (system General MIDI font)\n"
-"  --rate R            sample rate for --wav (48000)\n");
+"  --rate R            sample rate for --wav (48000)\n"
+"  --bf16              weights in bfloat16: faster steps for large models\n"
+"                      (`cadenza eval --bf16` measures the cost)\n");
 }
 
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
        O_KEY, O_SCALE, O_LOW, O_HIGH, O_SEED, O_PROG, O_BPM, O_VEL, O_WAV,
-       O_SF, O_RATE };
+       O_SF, O_RATE, O_BF16 };
 
 int cad_cmd_generate(int argc, char **argv)
 {
@@ -57,12 +59,13 @@ int cad_cmd_generate(int argc, char **argv)
         {"program", required_argument, 0, O_PROG}, {"bpm", required_argument, 0, O_BPM},
         {"velocity", required_argument, 0, O_VEL}, {"wav", required_argument, 0, O_WAV},
         {"soundfont", required_argument, 0, O_SF}, {"rate", required_argument, 0, O_RATE},
+        {"bf16", no_argument, 0, O_BF16},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *primer = NULL, *wav = NULL, *sf = NULL;
     long bars = 16, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
     long rate = 48000, pframes = -1;
     double temp = 1.0, thr = 0, bpm = 100;
-    int incl = 0, tonic = 0, c;
+    int incl = 0, tonic = 0, bf16 = 0, c;
     cad_scale scale = CAD_SCALE_CHROMATIC;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
@@ -95,6 +98,7 @@ int cad_cmd_generate(int argc, char **argv)
         case O_BPM: if (cad_cli_double("generate", "bpm", optarg, 10, 400, &bpm)) return 2; break;
         case O_VEL: if (cad_cli_int("generate", "velocity", optarg, 1, 127, &vel)) return 2; break;
         case O_WAV: wav = optarg; break;
+        case O_BF16: bf16 = 1; break;
         case O_SF: sf = optarg; break;
         case O_RATE: if (cad_cli_int("generate", "rate", optarg, 8000, 192000, &rate)) return 2; break;
         case 'h': help(stdout); return 0;
@@ -114,7 +118,7 @@ int cad_cmd_generate(int argc, char **argv)
         model = cad_cli_default_model();
     cad_error e;
     cad_model *m;
-    if (cad_model_load(model, &m, &e)) {
+    if (cad_model_load(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         return 1;
     }

@@ -76,7 +76,13 @@ static const float *advance(cad_gen *g)
     const cad_model *m = g->m;
     const float *in = g->x;
     for (int l = 0; l < m->cfg.n_layers; l++) {
-        cad_lstm_step(&m->lstm[l], in, g->h[l], g->c[l], g->gates);
+        const cad_lstm_layer *L = &m->lstm[l];
+        if (m->w16)
+            cad_lstm_step_bf16(L, m->w16 + (L->w_ih - m->w),
+                               m->w16 + (L->w_hh - m->w), in, g->h[l],
+                               g->c[l], g->gates);
+        else
+            cad_lstm_step(L, in, g->h[l], g->c[l], g->gates);
         in = g->h[l];
     }
     return in;

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "cad_gen_fast.h"
+
 long cad_lstm_acts_size(int n_hid, int T, int B)
 {
     long tb = (long)T * B, h = n_hid;
@@ -133,15 +135,19 @@ void cad_lstm_step(const cad_lstm_layer *L, const float *x, float *h,
     const int H = L->n_hid, G = 4 * H;
     for (int j = 0; j < G; j++)
         gates[j] = L->b_ih[j] + L->b_hh[j];
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, G, L->n_in, 1.0f, L->w_ih,
-                L->n_in, x, 1, 1.0f, gates, 1);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, G, H, 1.0f, L->w_hh, H, h, 1,
-                1.0f, gates, 1);
-    float *gi = gates, *gf = gi + H, *gg = gf + H, *go = gg + H;
-    for (int j = 0; j < H; j++) {
-        float i = cad_sigmoid(gi[j]), f = cad_sigmoid(gf[j]);
-        float g = tanhf(gg[j]), o = cad_sigmoid(go[j]);
-        c[j] = f * c[j] + i * g;
-        h[j] = o * tanhf(c[j]);
-    }
+    /* Batch 1 is a matrix-vector product bound by how fast the weights
+     * stream in: our own kernels, on this thread (see cad_gen_fast.h). */
+    cad_fast_gemv2(G, gates, L->w_ih, L->n_in, x, L->w_hh, H, h, gates);
+    cad_fast_lstm_cell(H, gates, c, h);
+}
+
+void cad_lstm_step_bf16(const cad_lstm_layer *L, const uint16_t *w_ih,
+                        const uint16_t *w_hh, const float *x, float *h,
+                        float *c, float *gates)
+{
+    const int H = L->n_hid, G = 4 * H;
+    for (int j = 0; j < G; j++)
+        gates[j] = L->b_ih[j] + L->b_hh[j];
+    cad_fast_gemv2_bf16(G, gates, w_ih, L->n_in, x, w_hh, H, h, gates);
+    cad_fast_lstm_cell(H, gates, c, h);
 }

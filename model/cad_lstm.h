@@ -10,6 +10,8 @@
 #ifndef CAD_LSTM_H
 #define CAD_LSTM_H
 
+#include <stdint.h>
+
 typedef struct {
     int n_in, n_hid;
     float *w_ih, *w_hh, *b_ih, *b_hh;         /* [4H,In] [4H,H] [4H] [4H] */
@@ -48,6 +50,10 @@ void cad_lstm_backward(const cad_lstm_layer *L, int T, int B, const float *x,
  * gates is scratch of 4H floats. No allocation. */
 void cad_lstm_step(const cad_lstm_layer *L, const float *x, float *h,
                    float *c, float *gates);
+/* The same reading bfloat16 copies of W_ih and W_hh (cad_model_to_bf16). */
+void cad_lstm_step_bf16(const cad_lstm_layer *L, const uint16_t *w_ih,
+                        const uint16_t *w_hh, const float *x, float *h,
+                        float *c, float *gates);
 
 static inline float cad_sigmoid(float x)
 {

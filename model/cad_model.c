@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_gen_fast.h"
+
 void cad_model_config_default(cad_model_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -191,6 +193,7 @@ void cad_model_free(cad_model *m)
         return;
     free(m->w);
     free(m->g);
+    free(m->w16);
     free(m->info);
     cad_st_free(&m->meta);
     free(m);
@@ -217,4 +220,20 @@ void cad_model_get_info(const cad_model *m, cad_model_info *info)
     info->low_key = m->cfg.low_key;
     info->step_beats = m->cfg.step_beats;
     info->step_seconds = m->cfg.step_seconds;
+}
+
+int cad_model_to_bf16(cad_model *m, cad_error *e)
+{
+    if (!m->w16) {
+        m->w16 = malloc(sizeof(uint16_t) * (size_t)m->n_params);
+        if (!m->w16)
+            return cad_error_set(e, "out of memory for bfloat16 weights");
+    }
+    for (long i = 0; i < m->n_params; i++) {
+        uint16_t v = cad_fast_to_bf16(m->w[i]);
+        uint32_t u = (uint32_t)v << 16;
+        m->w16[i] = v;
+        memcpy(&m->w[i], &u, sizeof u);
+    }
+    return 0;
 }

@@ -52,6 +52,7 @@ struct cad_model {
     cad_model_config cfg;
     long n_params;
     float *w, *g; /* parameters and gradients, n_params each */
+    uint16_t *w16; /* NULL, or w in bfloat16 for generation (same layout) */
     cad_lstm_layer lstm[CAD_MAX_LAYERS];
     cad_linear_head fc;
     cad_nade nade;
@@ -73,6 +74,12 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e);
 int cad_model_set_meta(cad_model *m, const char *key, const char *val);
 const char *cad_model_get_meta(const cad_model *m, const char *key);
 void cad_model_zero_grad(cad_model *m);
+/* Reduced precision for generation: rounds every weight to the nearest
+ * bfloat16 (so training-style evaluation of m then measures exactly what
+ * the rounding costs) and keeps a 16-bit copy that cad_gen steps read,
+ * half the memory traffic of f32. Not for a model that is still being
+ * trained. */
+int cad_model_to_bf16(cad_model *m, cad_error *e);
 
 /* A batch: x and y are [T, B, n_in] and [T, B, n_out]; mask [T, B] is 1
  * for real frames and 0 for padding after a shorter sequence's end. */

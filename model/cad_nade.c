@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cad_gen_fast.h"
 #include "cad_head.h"
 #include "cad_lstm.h"
 
@@ -137,20 +138,17 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
     const int V = m->n_vis, H = m->n_hid;
     const int greedy = !(temperature > 1e-3f);
     float *bv = scratch, *a = bv + V, *h = a + H;
-    memcpy(bv, m->bv, sizeof(float) * V);
-    memcpy(a, m->bh, sizeof(float) * H);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, V, m->n_cond, 1.0f, m->Wuv,
-                m->n_cond, u, 1, 1.0f, bv, 1);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, H, m->n_cond, 1.0f, m->Wuh,
-                m->n_cond, u, 1, 1.0f, a, 1);
+    cad_fast_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
+    cad_fast_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
+    /* h = sigmoid(a) changes only when a key turns on, which is a few
+     * times per frame: recomputing it then, not for every key, saves
+     * most of the exponentials of a step. */
+    for (int j = 0; j < H; j++)
+        h[j] = cad_sigmoid(a[j]);
     int notes = 0;
     for (int i = 0; i < V; i++) {
-        const float *Vi = m->V + (long)i * H;
         float z = bv[i];
-        for (int j = 0; j < H; j++) {
-            h[j] = cad_sigmoid(a[j]);
-            z += Vi[j] * h[j];
-        }
+        cad_fast_gemv2(1, &z, m->V + (long)i * H, H, h, NULL, 0, NULL, &z);
         float p = cad_sigmoid(greedy ? z : z / temperature);
         /* One uniform per key whatever the mask, so the random stream does
          * not shift when the key range or scale changes. */
@@ -162,9 +160,9 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
         out[i] = (uint8_t)on;
         if (on) {
             notes++;
-            const float *Wi = m->W + (long)i * H;
+            cad_fast_add(H, m->W + (long)i * H, a);
             for (int j = 0; j < H; j++)
-                a[j] += Wi[j];
+                h[j] = cad_sigmoid(a[j]);
         }
     }
 }
