@@ -45,8 +45,14 @@ int64_t cad_clock_frame_of(const cad_clock *c, double beat, int64_t from)
     if (!cad_clock_rolling(c))
         return beat <= c->anchor_beat ? from : CAD_SCHED_NEVER;
     double d = ceil((beat - c->anchor_beat) / beats_per_frame(c));
-    if (d > 9.0e15) /* absurdly far: never, rather than overflow */
+    /* Absurdly far: never, rather than overflow (also NaN, from a host's
+     * infinite tempo). Absurdly far back: at once; a host's position can
+     * be anything, and converting -1e200 to int64_t is undefined
+     * (found by fuzz_atoms). */
+    if (!(d <= 9.0e15))
         return CAD_SCHED_NEVER;
+    if (d < -9.0e15)
+        return from;
     int64_t f = c->anchor_frame + (int64_t)d;
     return f < from ? from : f;
 }
@@ -56,8 +62,18 @@ int64_t cad_clock_next_step(const cad_clock *c, int64_t frame,
 {
     if (!(step_beats > 0))
         step_beats = 1.0;
-    double s = cad_clock_beat_at(c, frame) / step_beats;
-    return (int64_t)ceil(s - 1e-6 / step_beats);
+    double s = ceil(cad_clock_beat_at(c, frame) / step_beats -
+                    1e-6 / step_beats);
+    /* Step numbers from a host's position, whatever it is, stay where
+     * int64_t arithmetic on them cannot overflow (fuzz_atoms sent bar
+     * 1e198). */
+    if (isnan(s))
+        return 0;
+    if (s > 9.0e15)
+        return (int64_t)9.0e15;
+    if (s < -9.0e15)
+        return -(int64_t)9.0e15;
+    return (int64_t)s;
 }
 
 void cad_notes_clear(cad_notes *n)

@@ -82,8 +82,16 @@ void cad_out_finish(cad_plugin *p, uint32_t n)
 {
     if (p->out_open)
         lv2_atom_forge_pop(&p->forge, &p->out_frame);
-    else if (p->out && p->out->atom.size >= sizeof(LV2_Atom))
-        p->out->atom.size = 0; /* too small for a sequence: say nothing */
+    else if (p->out)
+        p->out->atom.size = 0; /* too small for a sequence: say nothing
+                                * (whatever its size: below 8 bytes of
+                                * room the host's capacity was left as the
+                                * size of a garbage atom; fuzz_atoms) */
+    /* The port buffer is the host's again until the next run(): whatever
+     * would go out in between (a restore's note offs) is dropped rather
+     * than written into it. */
+    p->out_open = 0;
+    p->forge_failed = 1;
     float *l = p->audio[0], *r = p->audio[1];
     if (!l || !r)
         return;

@@ -52,6 +52,7 @@ enum { CAD_MODE_FOLLOW, CAD_MODE_FREE, CAD_MODE_LISTEN };
 #define CAD_OPEN_LEN 8     /* primed steps per opening */
 #define CAD_RING 32        /* upcoming steps kept (power of two) */
 #define CAD_OUTBOX 256     /* worker messages waiting to be scheduled */
+#define CAD_LOADS 8        /* loaded models/soundfonts waiting for their frame */
 #define CAD_PATH_MAX 2048
 #define CAD_GEN_CHANNEL 0   /* MIDI channel of the generated notes */
 #define CAD_INPUT_CHANNEL 1 /* MIDI channel the input is played on */
@@ -202,12 +203,22 @@ typedef struct {
     cad_sound *spare;
     cad_sound *sound_next;  /* loaded, waiting for its frame */
     int64_t sound_next_at;
+    /* Answered loads (CAD_MSG_MODEL and CAD_MSG_SOUND), oldest first, as
+     * they arrived: each becomes voice_next or sound_next only when its
+     * frame comes. Put there on arrival, a load replaced an older one
+     * that was not yet due (or was armed), so whether the older one ever
+     * played depended on when the worker answered, i.e. on the host's
+     * block size (found by comparing two block sizes in the plugin
+     * tests; the host was also told of the older model). */
+    cad_msg loads[CAD_LOADS];
+    int n_loads;
 
     /* Time */
     cad_clock host;         /* from time:Position */
     cad_clock free_clock;   /* the tempo port's */
     double host_bpb, host_unit, host_bpm; /* last values seen */
     int playing;            /* steps are being played */
+    int resync_due;         /* start afresh at the next run() */
     double step_beats;
     int64_t next_step;      /* next grid step to play ... */
     int64_t next_frame;     /* ... and its absolute frame */

@@ -72,6 +72,22 @@ void cad_outbox_push(cad_plugin *p, const cad_msg *m)
     p->out_count++;
 }
 
+/* Asks the worker to load `path`: 0 if the host took the request. */
+static int send_load(cad_plugin *p, int which, const char *path, int64_t at)
+{
+    cad_msg_text t;
+    memset(&t.head, 0, sizeof t.head);
+    t.head.type = which ? CAD_MSG_LOAD_SOUND : CAD_MSG_LOAD_MODEL;
+    t.head.id = which == 2; /* a spare */
+    t.head.step = at;
+    cad_params_from(p, &p->c, &t.head.params);
+    size_t len = strlen(path);
+    memcpy(t.text, path, len + 1);
+    return p->schedule->schedule_work(p->schedule->handle,
+                                      (uint32_t)(sizeof t.head + len + 1),
+                                      &t) == LV2_WORKER_SUCCESS ? 0 : -1;
+}
+
 static void outbox_flush(cad_plugin *p)
 {
     while (p->out_count > 0) {
@@ -85,17 +101,7 @@ static void outbox_flush(cad_plugin *p)
     for (int which = 0; which < 3; which++) {
         if (!p->load_path[which][0])
             continue;
-        cad_msg_text t;
-        memset(&t.head, 0, sizeof t.head);
-        t.head.type = which ? CAD_MSG_LOAD_SOUND : CAD_MSG_LOAD_MODEL;
-        t.head.id = which == 2; /* a spare */
-        t.head.step = p->load_at[which];
-        cad_params_from(p, &p->c, &t.head.params);
-        size_t len = strlen(p->load_path[which]);
-        memcpy(t.text, p->load_path[which], len + 1);
-        if (p->schedule->schedule_work(p->schedule->handle,
-                                       (uint32_t)(sizeof t.head + len + 1),
-                                       &t) != LV2_WORKER_SUCCESS)
+        if (send_load(p, which, p->load_path[which], p->load_at[which]) != 0)
             return;
         p->load_path[which][0] = 0;
     }
@@ -109,10 +115,18 @@ void cad_request_load(cad_plugin *p, int which, const char *path,
         cad_status_set(p, len ? "path too long" : "empty path");
         return;
     }
-    memcpy(p->load_path[which], path, len + 1);
     /* Taken over on the 64-frame grid, late enough that a host running
      * the worker synchronously has answered whatever its block size. */
-    p->load_at[which] = (frame + CAD_LOOKAHEAD + 63) / 64 * 64;
+    int64_t at = (frame + CAD_LOOKAHEAD + 63) / 64 * 64;
+    /* Asked at once rather than at the end of the block: kept until then,
+     * a second choice in the same block replaced the first, so whether
+     * the first ever played depended on the block size. Kept (and
+     * replaced by a newer choice) only while the host's queue is full or
+     * an older one of the kind still waits, so the loads stay in order. */
+    if (!p->load_path[which][0] && send_load(p, which, path, at) == 0)
+        return;
+    memcpy(p->load_path[which], path, len + 1);
+    p->load_at[which] = at;
 }
 
 static void request_spare(cad_plugin *p)
@@ -436,7 +450,8 @@ static void on_patch(cad_plugin *p, const LV2_Atom_Object *obj, int64_t frame)
     const LV2_Atom *prop = NULL, *value = NULL;
     lv2_atom_object_get(obj, u->patch_property, &prop, u->patch_value, &value,
                         0);
-    if (!prop || prop->type != u->atom_URID || !value ||
+    if (!prop || prop->type != u->atom_URID ||
+        prop->size < sizeof(LV2_URID) || !value ||
         (value->type != u->atom_Path && value->type != u->atom_String))
         return;
     LV2_URID key = ((const LV2_Atom_URID *)prop)->body;
@@ -483,13 +498,31 @@ static void on_midi(cad_plugin *p, const uint8_t *msg, uint32_t size,
     }
 }
 
+/* Hosts pass on whatever a UI sends, and lv2_atom_object_get trusts every
+ * size it meets: an object too short for its header, or with a property
+ * that runs past the object's end, would have us read past the event
+ * (found by fuzz_atoms). Such an object is ignored whole. */
+static int object_ok(const LV2_Atom *a)
+{
+    if (a->size < sizeof(LV2_Atom_Object_Body))
+        return 0;
+    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)a;
+    const uint8_t *end = (const uint8_t *)LV2_ATOM_BODY_CONST(a) + a->size;
+    LV2_ATOM_OBJECT_FOREACH (obj, prop) {
+        size_t room = (size_t)(end - (const uint8_t *)prop);
+        if (room < sizeof *prop || prop->value.size > room - sizeof *prop)
+            return 0;
+    }
+    return 1;
+}
+
 static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
 {
     const cad_uris *u = &p->uris;
     int64_t frame = p->now + off;
     if (ev->body.type == u->midi_Event) {
         on_midi(p, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size, off);
-    } else if (ev->body.type == u->atom_Object) {
+    } else if (ev->body.type == u->atom_Object && object_ok(&ev->body)) {
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
         if (obj->body.otype == u->time_Position)
             on_position(p, obj, frame);
@@ -547,6 +580,30 @@ void cad_install_voice(cad_plugin *p, cad_voice *v)
     p->notify_model = 1;
 }
 
+/* The oldest answered load, its frame come: it replaces whatever of its
+ * kind still waits (a newer choice wins), and is taken up from there. */
+static void take_load(cad_plugin *p)
+{
+    cad_msg m = p->loads[0];
+    p->n_loads--;
+    memmove(p->loads, p->loads + 1, (size_t)p->n_loads * sizeof m);
+    int model = m.type == CAD_MSG_MODEL;
+    void *older = model ? (void *)p->voice_next : (void *)p->sound_next;
+    if (older) {
+        cad_msg f = {.type = model ? CAD_MSG_FREE_VOICE : CAD_MSG_FREE_SOUND,
+                     .ptr = older};
+        cad_outbox_push(p, &f);
+    }
+    if (model) {
+        p->voice_next = m.ptr;
+        p->voice_next_at = m.step;
+        p->voice_armed = 0; /* take_voice arms it anew: restart later */
+    } else {
+        p->sound_next = m.ptr;
+        p->sound_next_at = m.step;
+    }
+}
+
 /* A loaded model takes over: at once if nothing is playing, otherwise at a
  * step far enough ahead for its opening to be primed. */
 static void take_voice(cad_plugin *p, int64_t frame)
@@ -590,7 +647,9 @@ static void block_start(cad_plugin *p)
     if (!first && c.mode != old.mode && c.mode != CAD_MODE_FOLLOW)
         cad_clock_set(&p->free_clock, p->now, 0.0, c.tempo, 1.0);
 
-    if (first || c.enabled != old.enabled || c.mode != old.mode) {
+    if (first || c.enabled != old.enabled || c.mode != old.mode ||
+        p->resync_due) {
+        p->resync_due = 0;
         cad_resync(p, p->now);
     } else if (c.tempo != old.tempo && c.mode != CAD_MODE_FOLLOW &&
                p->playing) {
@@ -629,13 +688,14 @@ void cad_run(LV2_Handle h, uint32_t n)
             ev_t = ev_t < pos ? pos : ev_t > last ? last : ev_t;
             t = ev_t;
         }
-        int64_t cand[3] = {
+        int64_t cand[4] = {
             p->playing ? p->next_frame - p->now : INT64_MAX,
             p->sound_next ? p->sound_next_at - p->now : INT64_MAX,
             p->voice_next && !p->voice_armed ? p->voice_next_at - p->now
                                              : INT64_MAX,
+            p->n_loads ? p->loads[0].step - p->now : INT64_MAX,
         };
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             int64_t c = cand[i] < pos ? pos : cand[i];
             if (c < t)
                 t = c;
@@ -644,7 +704,9 @@ void cad_run(LV2_Handle h, uint32_t n)
         pos = (uint32_t)t;
         int64_t frame = p->now + pos;
 
-        if (pos < n && p->sound_next && p->sound_next_at <= frame) {
+        if (pos < n && p->n_loads && p->loads[0].step <= frame) {
+            take_load(p);
+        } else if (pos < n && p->sound_next && p->sound_next_at <= frame) {
             cad_sound *s = p->sound_next;
             p->sound_next = NULL;
             cad_install_sound(p, s);

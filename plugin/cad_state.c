@@ -75,10 +75,20 @@ static void load_here(cad_plugin *p, int which, const char *path)
         cad_params_from(p, &p->c, &params);
         cad_voice *v = cad_voice_load(path, &params, &e);
         if (v) {
-            cad_voice_free(p->voice_next);
+            /* The old voices go to the worker to be freed, behind the
+             * requests naming them that may still wait in the outbox (a
+             * host that refused some) or in the host's queue: freeing
+             * them here left those pointing at freed memory (found by
+             * fuzz_state). */
+            cad_voice *old[2] = {p->voice_next, p->voice};
+            for (int i = 0; i < 2; i++) {
+                if (old[i]) {
+                    cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old[i]};
+                    cad_outbox_push(p, &f);
+                }
+            }
             p->voice_next = NULL;
             p->voice_armed = 0;
-            cad_voice_free(p->voice);
             p->voice = v;
             p->step_beats = v->step_beats;
             cad_voice_prime(v, &params, p->opening);
@@ -90,8 +100,12 @@ static void load_here(cad_plugin *p, int which, const char *path)
             p->prime_params = params;
             p->prime_forced = 0;
             p->notify_model = 1;
+            /* Not cad_resync() here: it sends the note offs, and outside
+             * run() there is no output buffer to send them to (the last
+             * one may be gone: found by fuzz_state). The next run()
+             * starts afresh at the same frame. */
             if (p->playing)
-                cad_resync(p, p->now);
+                p->resync_due = 1;
         }
     } else {
         cad_sound *s = cad_sound_load(p->rate, path, &e);

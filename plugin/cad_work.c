@@ -2,6 +2,9 @@
  * the LSTM. work() runs in the host's worker thread (or synchronously while
  * a host exports); work_response() runs in the audio thread and only moves
  * pointers and copies a few bytes. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -115,15 +118,29 @@ void cad_sound_free(cad_sound *s)
     free(s);
 }
 
-/* Debian's FluidSynth loads soundfonts inside an OpenMP parallel region,
- * and libgomp's threads outlive the load. A host that unloads the plugin
- * (and with it FluidSynth and libgomp) would then crash in those threads,
- * as our own test host did: keep libgomp, if it is loaded, for the life of
- * the process. */
-static void pin_openmp(void)
+/* FluidSynth and what it loads cannot be unloaded and loaded again in one
+ * process, which hosts do when the last instance goes and a new one comes
+ * (lilv closes the library with its last instance):
+ *   - Debian's FluidSynth loads soundfonts inside an OpenMP parallel
+ *     region, and libgomp's threads outlive the load; they would crash in
+ *     unloaded code (as our own test host did);
+ *   - new_fluid_synth initialises libinstpatch, which registers GObject
+ *     types with GLib; GLib stays loaded and keeps pointers into the
+ *     unloaded copy, so the next instance crashed in new_fluid_synth
+ *     (found by the soak test, which runs two hosts one after the other);
+ *   - FluidSynth's process-wide log hook points into this plugin.
+ * So the plugin keeps itself, and with it FluidSynth and everything that
+ * loaded, for the life of the process. */
+static void pin_self(void)
 {
+    Dl_info info;
+    if (dladdr((void *)pin_self, &info) && info.dli_fname) {
+        void *h = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD |
+                                             RTLD_NODELETE);
+        (void)h; /* deliberately never closed */
+    }
     void *h = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-    (void)h; /* deliberately never closed */
+    (void)h; /* also when the plugin is linked into a program (fuzzing) */
 }
 
 cad_sound *cad_sound_load(double rate, const char *path, cad_error *e)
@@ -140,7 +157,7 @@ cad_sound *cad_sound_load(double rate, const char *path, cad_error *e)
     /* effects = 0: FluidSynth's reverb and chorus allocate on every render
      * call in Debian's OpenMP build (see cad_synth.h). */
     s->synth = cad_synth_new(rate, path, 0, e);
-    pin_openmp();
+    pin_self();
     if (!s->synth) {
         free(s);
         return NULL;
@@ -233,6 +250,23 @@ LV2_Worker_Status cad_work(LV2_Handle h, LV2_Worker_Respond_Function respond,
 
 /* ---- work_response(): back in the audio thread ------------------------- */
 
+/* A loaded model or soundfont waits for its frame (cad_run.c takes it
+ * then). The queue is full only if a host floods us with loads: the
+ * oldest waiting is dropped (the newest choice wins, as ever). */
+static void loads_push(cad_plugin *p, const cad_msg *m)
+{
+    if (p->n_loads == CAD_LOADS) {
+        const cad_msg *old = &p->loads[0];
+        cad_msg f = {.type = old->type == CAD_MSG_MODEL ? CAD_MSG_FREE_VOICE
+                                                        : CAD_MSG_FREE_SOUND,
+                     .ptr = old->ptr};
+        cad_outbox_push(p, &f);
+        memmove(p->loads, p->loads + 1, (CAD_LOADS - 1) * sizeof *m);
+        p->n_loads--;
+    }
+    p->loads[p->n_loads++] = *m;
+}
+
 LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
                                     const void *data)
 {
@@ -268,13 +302,7 @@ LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
         }
         break;
     case CAD_MSG_MODEL:
-        /* A newer load may have come in meanwhile: the older is freed. */
-        if (p->voice_next) {
-            cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = p->voice_next};
-            cad_outbox_push(p, &f);
-        }
-        p->voice_next = m->ptr;
-        p->voice_next_at = m->step;
+        loads_push(p, m);
         break;
     case CAD_MSG_SOUND:
         if (m->id == 1) {
@@ -288,12 +316,7 @@ LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
             }
             break;
         }
-        if (p->sound_next) {
-            cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = p->sound_next};
-            cad_outbox_push(p, &f);
-        }
-        p->sound_next = m->ptr;
-        p->sound_next_at = m->step;
+        loads_push(p, m);
         break;
     case CAD_MSG_ERROR: {
         const char *text = (const char *)data + sizeof(cad_msg);

@@ -168,6 +168,12 @@ static void cleanup(LV2_Handle h)
         else if (m->type == CAD_MSG_FREE_SOUND)
             cad_sound_free(m->ptr);
     }
+    for (int i = 0; i < p->n_loads; i++) {
+        if (p->loads[i].type == CAD_MSG_MODEL)
+            cad_voice_free(p->loads[i].ptr);
+        else
+            cad_sound_free(p->loads[i].ptr);
+    }
     cad_voice_free(p->voice);
     cad_voice_free(p->voice_next);
     cad_sound_free(p->sound);

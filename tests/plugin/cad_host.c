@@ -3,10 +3,12 @@
  * side (schedule_work, respond) uses fixed buffers. */
 #include "cad_host.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sndfile.h>
 
@@ -20,20 +22,15 @@
 #include "lv2/urid/urid.h"
 #include "lv2/worker/worker.h"
 
+#include "cad_host_work.h"
 #include "cad_rt.h"
 
 #define MAX_BLOCK 8192
 #define ATOM_CAP 65536
-#define MSG_CAP 8192
-#define QUEUE 512
+#define BLOCK_MIDI (ATOM_CAP / sizeof(LV2_Atom_Event)) /* most a block holds */
 #define MAX_PORTS 32
 #define MAX_URIS 256
 #define MAX_PENDING 1024
-
-typedef struct {
-    uint32_t size;
-    uint8_t data[MSG_CAP];
-} msg_slot;
 
 typedef struct {
     int64_t frame;
@@ -46,6 +43,7 @@ typedef struct {
 } pending;
 
 struct cad_host {
+    double rt_us; /* time in run() and work_response() last block */
     LilvWorld *world;
     const LilvPlugin *plugin;
     LilvInstance *inst;
@@ -77,10 +75,15 @@ struct cad_host {
     pending *pend;
     int n_pend;
 
-    msg_slot *requests, *responses;
-    int n_req, n_resp;
+    cad_hw *work;
     int fail_every, sched_calls;
-    int in_work;
+
+    int keep;                 /* record everything in rec */
+    cad_host_midi *blk_midi;  /* the last block's MIDI */
+    cad_host_block blk;
+    double pace;              /* 0, or run() keeps to speed x real time */
+    struct timespec t0;       /* wall clock at frame 0 of pacing */
+    int64_t pace_frame0;
 
     cad_host_rec rec;
 };
@@ -129,24 +132,7 @@ static LV2_Worker_Status schedule(LV2_Worker_Schedule_Handle hh,
     h->sched_calls++;
     if (h->fail_every > 0 && h->sched_calls % h->fail_every == 0)
         return LV2_WORKER_ERR_NO_SPACE;
-    if (size > MSG_CAP || h->n_req == QUEUE)
-        return LV2_WORKER_ERR_NO_SPACE;
-    h->requests[h->n_req].size = size;
-    memcpy(h->requests[h->n_req].data, data, size);
-    h->n_req++;
-    return LV2_WORKER_SUCCESS;
-}
-
-static LV2_Worker_Status respond(LV2_Worker_Respond_Handle hh, uint32_t size,
-                                 const void *data)
-{
-    cad_host *h = hh;
-    if (size > MSG_CAP || h->n_resp == QUEUE)
-        return LV2_WORKER_ERR_NO_SPACE;
-    h->responses[h->n_resp].size = size;
-    memcpy(h->responses[h->n_resp].data, data, size);
-    h->n_resp++;
-    return LV2_WORKER_SUCCESS;
+    return cad_hw_schedule(h->work, size, data);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -170,8 +156,12 @@ cad_host *cad_host_new(double rate, const char *uri)
     h->features[2] = &h->f_sched;
     h->features[3] = &h->f_log;
     h->features[4] = &h->f_default;
-    h->requests = calloc(QUEUE, sizeof *h->requests);
-    h->responses = calloc(QUEUE, sizeof *h->responses);
+    h->work = cad_hw_new();
+    h->keep = 1;
+    h->blk_midi = calloc(BLOCK_MIDI, sizeof *h->blk_midi);
+    h->blk.left = h->left;
+    h->blk.right = h->right;
+    h->blk.midi = h->blk_midi;
     h->pend = calloc(MAX_PENDING, sizeof *h->pend);
     h->in_buf = calloc(1, ATOM_CAP);
     h->out_buf = calloc(1, ATOM_CAP);
@@ -197,6 +187,7 @@ cad_host *cad_host_new(double rate, const char *uri)
     }
     h->worker = lilv_instance_get_extension_data(h->inst,
                                                  LV2_WORKER__interface);
+    cad_hw_bind(h->work, h->worker, lilv_instance_get_handle(h->inst));
 
     h->n_ports = lilv_plugin_get_num_ports(h->plugin);
     if (h->n_ports > MAX_PORTS)
@@ -240,6 +231,9 @@ void cad_host_free(cad_host *h)
 {
     if (!h)
         return;
+    /* The worker finishes and its last answers are delivered before the
+     * instance goes, as a host must. */
+    cad_hw_stop(h->work);
     if (h->inst) {
         lilv_instance_deactivate(h->inst);
         lilv_instance_free(h->inst);
@@ -248,8 +242,8 @@ void cad_host_free(cad_host *h)
         lilv_world_free(h->world);
     for (int i = 0; i < h->n_uris; i++)
         free(h->uris[i]);
-    free(h->requests);
-    free(h->responses);
+    cad_hw_free(h->work);
+    free(h->blk_midi);
     free(h->pend);
     free(h->in_buf);
     free(h->out_buf);
@@ -271,6 +265,23 @@ const void *const *cad_host_features(cad_host *h)
 cad_host_rec *cad_host_rec_get(cad_host *h) { return &h->rec; }
 int64_t cad_host_now(cad_host *h) { return h->now; }
 void cad_host_fail_schedule(cad_host *h, int every_n) { h->fail_every = every_n; }
+void cad_host_keep(cad_host *h, int keep) { h->keep = keep; }
+const cad_host_block *cad_host_last_block(cad_host *h) { return &h->blk; }
+long cad_host_dropped_answers(cad_host *h) { return cad_hw_dropped(h->work); }
+long cad_host_worked(cad_host *h) { return cad_hw_worked(h->work); }
+long cad_host_work_pending(cad_host *h) { return cad_hw_pending(h->work); }
+
+int cad_host_threaded(cad_host *h)
+{
+    return h->worker ? cad_hw_start_thread(h->work) : -1;
+}
+
+void cad_host_pace(cad_host *h, double speed)
+{
+    h->pace = speed > 0 ? speed : 0;
+    clock_gettime(CLOCK_MONOTONIC, &h->t0);
+    h->pace_frame0 = h->now;
+}
 
 int cad_host_set(cad_host *h, const char *symbol, float value)
 {
@@ -290,11 +301,19 @@ float cad_host_get(cad_host *h, const char *symbol)
     return NAN;
 }
 
+/* Kept in time order (events at the same frame in the order given), so
+ * tests may add them in any order. */
 static pending *add_pending(cad_host *h, int64_t frame, int kind)
 {
     if (h->n_pend == MAX_PENDING)
         return NULL;
-    pending *p = &h->pend[h->n_pend++];
+    int i = h->n_pend;
+    while (i > 0 && h->pend[i - 1].frame > frame)
+        i--;
+    memmove(&h->pend[i + 1], &h->pend[i],
+            (size_t)(h->n_pend - i) * sizeof *h->pend);
+    h->n_pend++;
+    pending *p = &h->pend[i];
     memset(p, 0, sizeof *p);
     p->frame = frame;
     p->kind = kind;
@@ -372,7 +391,7 @@ static void build_input(cad_host *h, uint32_t n)
     LV2_Atom_Forge_Frame seq;
     lv2_atom_forge_sequence_head(&f, &seq, 0);
     int sent_pos = 0;
-    /* Pending events in time order (they are added in time order). */
+    /* Pending events, in time order. */
     for (int i = 0; i < h->n_pend; i++) {
         pending *p = &h->pend[i];
         if (p->frame >= h->now + n)
@@ -415,31 +434,41 @@ static void build_input(cad_host *h, uint32_t n)
     lv2_atom_forge_pop(&f, &seq);
 }
 
+/* The block view always; the whole recording only in keep mode. */
 static void record_output(cad_host *h, uint32_t n)
 {
     cad_host_rec *r = &h->rec;
-    if (r->frames + n > r->cap) {
+    h->blk.frame = h->now;
+    h->blk.n = n;
+    h->blk.n_midi = 0;
+    if (h->keep && r->frames + n > r->cap) {
         r->cap = (r->frames + n) * 2;
         r->left = realloc(r->left, r->cap * sizeof *r->left);
         r->right = realloc(r->right, r->cap * sizeof *r->right);
     }
-    memcpy(r->left + r->frames, h->left, n * sizeof(float));
-    memcpy(r->right + r->frames, h->right, n * sizeof(float));
-    r->frames += n;
+    if (h->keep) {
+        memcpy(r->left + r->frames, h->left, n * sizeof(float));
+        memcpy(r->right + r->frames, h->right, n * sizeof(float));
+        r->frames += n;
+    }
 
     LV2_URID midi = U(h, LV2_MIDI__MidiEvent), obj = U(h, LV2_ATOM__Object);
     LV2_ATOM_SEQUENCE_FOREACH(h->out_buf, ev)
     {
-        if (ev->body.type == midi && ev->body.size >= 2) {
-            if (r->n_midi == r->cap_midi) {
-                r->cap_midi = r->cap_midi ? r->cap_midi * 2 : 1024;
-                r->midi = realloc(r->midi, r->cap_midi * sizeof *r->midi);
-            }
-            cad_host_midi *m = &r->midi[r->n_midi++];
+        if (ev->body.type == midi && ev->body.size >= 2 &&
+            h->blk.n_midi < BLOCK_MIDI) {
+            cad_host_midi *m = &h->blk_midi[h->blk.n_midi++];
             m->frame = h->now + ev->time.frames;
             memset(m->msg, 0, 3);
             memcpy(m->msg, LV2_ATOM_BODY(&ev->body),
                    ev->body.size < 3 ? ev->body.size : 3);
+            if (!h->keep)
+                continue;
+            if (r->n_midi == r->cap_midi) {
+                r->cap_midi = r->cap_midi ? r->cap_midi * 2 : 1024;
+                r->midi = realloc(r->midi, r->cap_midi * sizeof *r->midi);
+            }
+            r->midi[r->n_midi++] = *m;
         } else if (ev->body.type == obj) {
             const LV2_Atom_Object *o = (const LV2_Atom_Object *)&ev->body;
             const LV2_Atom *prop = NULL, *val = NULL;
@@ -458,6 +487,30 @@ static void record_output(cad_host *h, uint32_t n)
     }
 }
 
+/* Sleeps until frame `until` is due on the wall clock. */
+static void keep_pace(cad_host *h, int64_t until)
+{
+    double s = (double)(until - h->pace_frame0) / (h->rate * h->pace);
+    struct timespec t = h->t0;
+    t.tv_sec += (time_t)s;
+    t.tv_nsec += (long)((s - floor(s)) * 1e9);
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+        ;
+}
+
+static double rt_clock(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
+}
+
+double cad_host_rt_us(const cad_host *h) { return h->rt_us; }
+
 void cad_host_run(cad_host *h, uint32_t n)
 {
     if (n > MAX_BLOCK)
@@ -466,24 +519,27 @@ void cad_host_run(cad_host *h, uint32_t n)
     h->out_buf->atom.size = ATOM_CAP - sizeof(LV2_Atom);
     h->out_buf->atom.type = 0;
 
+    /* Threaded: answers that came in since the last cycle go first (a
+     * live host may deliver before or after run(); this one does both). */
+    double t0 = rt_clock();
     cad_rt_arm(1);
+    if (cad_hw_threaded(h->work))
+        cad_hw_deliver(h->work);
     lilv_instance_run(h->inst, n);
     cad_rt_arm(0);
+    double t1 = rt_clock();
 
-    /* The worker, synchronously, then its answers. */
-    LV2_Handle handle = lilv_instance_get_handle(h->inst);
-    for (int i = 0; i < h->n_req && h->worker; i++)
-        h->worker->work(handle, respond, h, h->requests[i].size,
-                        h->requests[i].data);
-    h->n_req = 0;
+    /* Synchronous: the worker now, in this thread, then its answers. */
+    cad_hw_work_now(h->work);
+    double t2 = rt_clock();
     cad_rt_arm(1);
-    for (int i = 0; i < h->n_resp; i++)
-        h->worker->work_response(handle, h->responses[i].size,
-                                 h->responses[i].data);
+    cad_hw_deliver(h->work);
     cad_rt_arm(0);
-    h->n_resp = 0;
+    h->rt_us = (t1 - t0) + (rt_clock() - t2);
     record_output(h, n);
     h->now += n;
+    if (h->pace > 0)
+        keep_pace(h, h->now);
 }
 
 /* ---- files ------------------------------------------------------------------ */

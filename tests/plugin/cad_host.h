@@ -3,7 +3,11 @@
  * block with a transport it controls, runs the worker synchronously the
  * way Ardour and Carla do while exporting (requests made during run() are
  * worked after it, answers delivered before the next run()), and records
- * the audio and the MIDI the plugin sends out. */
+ * the audio and the MIDI the plugin sends out.
+ *
+ * For long runs it can keep only the last block (cad_host_keep(h, 0)),
+ * and for thread-safety tests it can run the worker in a thread of its
+ * own, as Ardour does live (cad_host_threaded, cad_host_work.h). */
 #ifndef CAD_HOST_H
 #define CAD_HOST_H
 
@@ -20,6 +24,16 @@ typedef struct {
     int64_t frame; /* absolute */
     uint8_t msg[3];
 } cad_host_midi;
+
+/* A block just run: its audio and the MIDI the plugin sent, valid until
+ * the next cad_host_run. */
+typedef struct {
+    int64_t frame; /* absolute frame of the block's first sample */
+    uint32_t n;
+    const float *left, *right;
+    const cad_host_midi *midi;
+    size_t n_midi;
+} cad_host_block;
 
 typedef struct {
     /* Recorded output */
@@ -60,9 +74,27 @@ void cad_host_midi_in(cad_host *h, int64_t frame, uint8_t b0, uint8_t b1,
                       uint8_t b2);
 /* Every n-th schedule_work call fails (0: never), like a full queue. */
 void cad_host_fail_schedule(cad_host *h, int every_n);
+/* 1 (the default): rec holds all audio and MIDI from then on. 0: only the
+ * last block is kept (cad_host_last_block); notifications still reach rec. */
+void cad_host_keep(cad_host *h, int keep);
+const cad_host_block *cad_host_last_block(cad_host *h);
+/* Runs work() in a worker thread from now on (call before the first run);
+ * answers are delivered before and after each run(). 0 on success. */
+int cad_host_threaded(cad_host *h);
+/* run() returns no earlier than the block is due at `speed` times real
+ * time from now (0: as fast as possible, the default). */
+void cad_host_pace(cad_host *h, double speed);
+/* Answers the plugin gave that the host had no room for (should be 0),
+ * requests worked so far, and requests not yet worked. */
+long cad_host_dropped_answers(cad_host *h);
+long cad_host_worked(cad_host *h);
+long cad_host_work_pending(cad_host *h);
 
 /* Runs one block of n frames (n <= 8192). */
 void cad_host_run(cad_host *h, uint32_t n);
+/* Microseconds the last block spent in the plugin's real-time entry
+ * points (run() and work_response(), not the synchronous work()). */
+double cad_host_rt_us(const cad_host *h);
 int64_t cad_host_now(cad_host *h);
 
 /* Output files. */

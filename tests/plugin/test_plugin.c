@@ -3,7 +3,8 @@
  *   render       transport at 120 bpm, a temperature step from 0.2 to 1.5,
  *                key/scale/range mask, stop; writes WAV + MIDI
  *   determinism  block sizes 64, 1000, 4096 and repeated runs give the same
- *                audio and MIDI; another seed gives other music
+ *                audio and MIDI; another seed gives other music; two
+ *                models chosen close together: the same at 64 and 8192
  *   rt           no malloc/free/realloc/mutex in run() or work_response()
  *                over automation, a model swap, a soundfont swap, a
  *                relocation, a stop, MIDI input, a full worker queue
@@ -250,8 +251,69 @@ static int same_output(const cad_host_rec *a, const cad_host_rec *b)
            memcmp(a->right, b->right, a->frames * sizeof(float)) == 0;
 }
 
+static int copy_file(const char *from, const char *to);
+
+/* Plays 6 s at `block` frames a block, choosing model a at 1 s and b at
+ * 70000 frames: b's answer comes while a waits for its restart (at 72000),
+ * before it with small blocks, after it with large ones. The same with two
+ * soundfonts 4000 frames apart, the second before the first is due. */
+static cad_host *two_loads(uint32_t block, const char *a, const char *b)
+{
+    cad_host *h = cad_host_new(RATE, CAD_PLUGIN_URI);
+    if (!h)
+        return NULL;
+    cad_host_transport(h, 0, 1, 120, 0);
+    cad_host_patch_set(h, 48000, "model", a);
+    cad_host_patch_set(h, 70000, "model", b);
+    cad_host_patch_set(h, 100000, "soundfont",
+                       "/usr/share/sounds/sf2/FluidR3_GM.sf2");
+    cad_host_patch_set(h, 104000, "soundfont",
+                       "/usr/share/sounds/sf2/default-GM.sf2");
+    while (cad_host_now(h) < (int64_t)(6 * RATE))
+        cad_host_run(h, block);
+    return h;
+}
+
+static void test_two_loads(void)
+{
+    char *dir = temp_dir(), a[1200], b[1200];
+    snprintf(a, sizeof a, "%s/default.safetensors",
+             getenv("CAD_BUNDLE") ? getenv("CAD_BUNDLE") : ".");
+    snprintf(b, sizeof b, "%s/b.safetensors", dir ? dir : "/tmp");
+    CHECK(dir && copy_file(a, b) == 0);
+    cad_host *small = two_loads(64, a, b), *large = two_loads(8192, a, b);
+    CHECK(small && large);
+    if (small && large) {
+        const cad_host_rec *x = cad_host_rec_get(small),
+                           *y = cad_host_rec_get(large);
+        int same = 1;
+        size_t n = 0;
+        for (size_t i = 0; i < x->n_midi && x->midi[i].frame < 6 * RATE;
+             i++, n++)
+            same &= i < y->n_midi && x->midi[i].frame == y->midi[i].frame &&
+                    !memcmp(x->midi[i].msg, y->midi[i].msg, 3);
+        int same_audio = !memcmp(x->left, y->left, 6 * (size_t)RATE * 4);
+        printf("determinism: two loads close together: blocks of 64 and "
+               "8192 give %s MIDI (%zu events) and %s audio; models told: "
+               "%s, %s\n", same ? "the same" : "DIFFERENT", n,
+               same_audio ? "the same" : "DIFFERENT", x->last_model,
+               y->last_model);
+        CHECK(same && n > 10);
+        CHECK(same_audio);
+        CHECK(!strcmp(x->last_model, b) && !strcmp(y->last_model, b));
+    }
+    cad_host_free(small);
+    cad_host_free(large);
+    if (dir) {
+        remove_tree(dir);
+        free(dir);
+    }
+}
+
 static void test_determinism(void)
 {
+    test_two_loads();
+
     /* 512000 frames is a multiple of 64, 1000 and 4096: the temperature
      * change falls on a block boundary for all three. */
     scenario s = base();
