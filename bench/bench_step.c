@@ -1,9 +1,11 @@
 /* Single-step generation latency: median time of one cad_gen_sample (the
  * LSTM step plus sampling a frame) for a model file, batch 1, one thread,
  * as the plugin's worker runs it.
- *   bench_step MODEL [STEPS] [bf16]   prints: median_us p99_us weight_bytes
+ *   bench_step MODEL [STEPS] [bf16]
+ * prints: median_us p99_us weight_bytes load_ms
  * weight_bytes is what one step reads: every parameter, 4 bytes each (2
- * for the LSTM weights with bf16). */
+ * for the LSTM weights with bf16); load_ms is the median time of
+ * cad_model_load (read, parse, validate), as the plugin's worker does it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_step MODEL [STEPS]\n");
+        fprintf(stderr, "usage: bench_step MODEL [STEPS] [bf16]\n");
         return 2;
     }
     int steps = argc > 2 ? atoi(argv[2]) : 2000;
@@ -37,6 +39,17 @@ int main(int argc, char **argv)
     cad_error e;
     cad_model *m;
     int bf16 = argc > 3 && strcmp(argv[3], "bf16") == 0;
+    double load[9];
+    for (int i = 0; i < 9; i++) {
+        double t0 = now_us();
+        if (cad_model_load(argv[1], &m, &e)) {
+            fprintf(stderr, "%s\n", e.msg);
+            return 1;
+        }
+        load[i] = now_us() - t0;
+        cad_model_free(m);
+    }
+    qsort(load, 9, sizeof *load, cmp);
     if (cad_model_load(argv[1], &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
         fprintf(stderr, "%s\n", e.msg);
         return 1;
@@ -57,8 +70,8 @@ int main(int argc, char **argv)
             cad_gen_reset(g); /* keep the state musical, not saturated */
     }
     qsort(t, (size_t)steps, sizeof *t, cmp);
-    printf("%.2f %.2f %ld\n", t[steps / 2], t[steps * 99 / 100],
-           m->n_params * (long)(bf16 ? 2 : 4));
+    printf("%.2f %.2f %ld %.2f\n", t[steps / 2], t[steps * 99 / 100],
+           m->n_params * (long)(bf16 ? 2 : 4), load[4] * 1e-3);
     free(t);
     cad_gen_free(g);
     cad_model_free(m);
