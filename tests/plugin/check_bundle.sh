@@ -4,7 +4,8 @@
 set -u
 bundle="$CAD_BUNDLE"
 status=0
-for f in manifest.ttl cadenza.ttl preset-chorale-organ.ttl \
+for f in manifest.ttl cadenza.ttl default.safetensors nottingham.safetensors \
+         preset-chorale-organ.ttl \
          preset-folk-fiddle.ttl preset-calm-piano.ttl cadenza.so; do
     if [ ! -e "$bundle/$f" ]; then
         echo "not installed: $bundle/$f" >&2

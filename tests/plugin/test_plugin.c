@@ -672,6 +672,33 @@ static void test_state(void)
               a.st_ino == b.st_ino);
     }
     cad_host_free(h2);
+
+    /* The folk preset brings its own model from the bundle (its state
+     * names nottingham.safetensors, relative to the preset file). */
+    cad_host *h3 = cad_host_new(RATE, CAD_PLUGIN_URI);
+    CHECK(h3 != NULL);
+    LilvNode *pu = h3 ? lilv_new_uri(cad_host_world(h3), CAD_PLUGIN_URI
+                                     "#preset-folk-fiddle")
+                      : NULL;
+    if (pu) /* a preset's own file is read on demand, as hosts do */
+        lilv_world_load_resource(cad_host_world(h3), pu);
+    LilvState *folk = pu ? lilv_state_new_from_world(
+                               cad_host_world(h3), cad_host_urid_map(h3), pu)
+                         : NULL;
+    CHECK(folk != NULL);
+    if (folk) {
+        lilv_state_restore(folk, cad_host_instance(h3), set_port, h3, 0,
+                           (const LV2_Feature *const *)cad_host_features(h3));
+        lilv_state_free(folk);
+        CHECK(cad_host_get(h3, "program") == 110.0f);
+        run_for(h3, 0.5);
+        const char *got = cad_host_rec_get(h3)->last_model;
+        printf("state: the folk preset loaded '%s'\n", got);
+        size_t n = strlen(got), k = strlen("/nottingham.safetensors");
+        CHECK(n > k && strcmp(got + n - k, "/nottingham.safetensors") == 0);
+    }
+    lilv_node_free(pu);
+    cad_host_free(h3);
     cad_host_free(h);
     CHECK(stat("/usr/share/sounds/sf2/FluidR3_GM.sf2", &sb) == 0);
     remove_tree(dir);
