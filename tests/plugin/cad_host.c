@@ -620,3 +620,18 @@ int cad_host_write_midi(const cad_host *h, const char *path, double bpm)
     put_be(f, (uint32_t)(end - start), 4);
     return fclose(f) == 0 ? 0 : -1;
 }
+
+int cad_host_copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    int ok = a && b;
+    char buf[65536];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        ok = fwrite(buf, 1, n, b) == n;
+    if (a)
+        fclose(a);
+    if (b && fclose(b) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
+}

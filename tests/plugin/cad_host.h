@@ -97,6 +97,9 @@ void cad_host_run(cad_host *h, uint32_t n);
 double cad_host_rt_us(const cad_host *h);
 int64_t cad_host_now(cad_host *h);
 
+/* A copy of a file (tests put models where they own them); 0 on success. */
+int cad_host_copy_file(const char *from, const char *to);
+
 /* Output files. */
 int cad_host_write_wav(const cad_host *h, const char *path);
 int cad_host_write_midi(const cad_host *h, const char *path, double bpm);

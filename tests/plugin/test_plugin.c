@@ -251,8 +251,6 @@ static int same_output(const cad_host_rec *a, const cad_host_rec *b)
            memcmp(a->right, b->right, a->frames * sizeof(float)) == 0;
 }
 
-static int copy_file(const char *from, const char *to);
-
 /* Plays 6 s at `block` frames a block, choosing model a at 1 s and b at
  * 70000 frames: b's answer comes while a waits for its restart (at 72000),
  * before it with small blocks, after it with large ones. The same with two
@@ -280,7 +278,7 @@ static void test_two_loads(void)
     snprintf(a, sizeof a, "%s/default.safetensors",
              getenv("CAD_BUNDLE") ? getenv("CAD_BUNDLE") : ".");
     snprintf(b, sizeof b, "%s/b.safetensors", dir ? dir : "/tmp");
-    CHECK(dir && copy_file(a, b) == 0);
+    CHECK(dir && cad_host_copy_file(a, b) == 0);
     cad_host *small = two_loads(64, a, b), *large = two_loads(8192, a, b);
     CHECK(small && large);
     if (small && large) {
@@ -561,21 +559,6 @@ static void set_port(const char *symbol, void *ud, const void *value,
         cad_host_set(ud, symbol, *(const float *)value);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    int ok = a && b;
-    char buf[65536];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, a)) > 0)
-        ok = fwrite(buf, 1, n, b) == n;
-    if (a)
-        fclose(a);
-    if (b && fclose(b) != 0)
-        ok = 0;
-    return ok ? 0 : -1;
-}
-
 static void run_for(cad_host *h, double seconds)
 {
     int64_t end = cad_host_now(h) + (int64_t)(seconds * RATE);
@@ -602,7 +585,7 @@ static void test_state(void)
     char shipped[1200];
     snprintf(shipped, sizeof shipped, "%s/default.safetensors",
              getenv("CAD_BUNDLE") ? getenv("CAD_BUNDLE") : ".");
-    CHECK(copy_file(shipped, model) == 0);
+    CHECK(cad_host_copy_file(shipped, model) == 0);
     CHECK(symlink("/usr/share/sounds/sf2/FluidR3_GM.sf2", sf) == 0);
     mkdir(link, 0700);
 

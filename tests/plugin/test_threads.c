@@ -29,21 +29,6 @@
 
 #define RATE 48000.0
 
-static int copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    int ok = a && b;
-    char buf[65536];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, a)) > 0)
-        ok = fwrite(buf, 1, n, b) == n;
-    if (a)
-        fclose(a);
-    if (b && fclose(b) != 0)
-        ok = 0;
-    return ok ? 0 : -1;
-}
-
 static int64_t at(double seconds) { return (int64_t)(seconds * RATE); }
 
 /* The busy part, given to the host up front: a calm start, then six
@@ -126,7 +111,7 @@ static void test_threads(void)
     snprintf(model_a, sizeof model_a, "%s/default.safetensors",
              bundle ? bundle : ".");
     snprintf(model_b, sizeof model_b, "%s/other.safetensors", dir);
-    CHECK(copy_file(model_a, model_b) == 0);
+    CHECK(cad_host_copy_file(model_a, model_b) == 0);
 
     cad_host *h = cad_host_new(RATE, CAD_PLUGIN_URI);
     CHECK(h != NULL);
