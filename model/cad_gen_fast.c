@@ -315,6 +315,7 @@ static int have_avx2(void)
 static int have_avx2(void) { return 0; }
 #define gemv2_avx2 gemv2_c
 #define gemv2_bf16_avx2 gemv2_bf16_c
+#define dot1 dot_c
 #define cell_avx2 cell_c
 #endif
 
@@ -346,6 +347,11 @@ void cad_fast_lstm_cell(int H, const float *gates, float *c, float *h)
         cell_avx2(H, gates, c, h);
     else
         cell_c(H, gates, c, h);
+}
+
+float cad_fast_dot(int n, const float *a, const float *x)
+{
+    return have_avx2() ? dot1(n, a, x) : dot_c(n, a, x);
 }
 
 void cad_fast_add(int n, const float *M, float *y)

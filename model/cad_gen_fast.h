@@ -36,6 +36,9 @@ uint16_t cad_fast_to_bf16(float f);
  * Within a few 1e-7 of the libm versions. gates is left unchanged. */
 void cad_fast_lstm_cell(int H, const float *gates, float *c, float *h);
 
+/* a . x over n floats (a NADE visible unit's input). */
+float cad_fast_dot(int n, const float *a, const float *x);
+
 /* y[j] += M[j] for j < n: one column of a transposed weight matrix. */
 void cad_fast_add(int n, const float *M, float *y);
 

@@ -147,8 +147,7 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
         h[j] = cad_sigmoid(a[j]);
     int notes = 0;
     for (int i = 0; i < V; i++) {
-        float z = bv[i];
-        cad_fast_gemv2(1, &z, m->V + (long)i * H, H, h, NULL, 0, NULL, &z);
+        float z = bv[i] + cad_fast_dot(H, m->V + (long)i * H, h);
         float p = cad_sigmoid(greedy ? z : z / temperature);
         /* One uniform per key whatever the mask, so the random stream does
          * not shift when the key range or scale changes. */

@@ -70,6 +70,12 @@ static void check_gemv(int R, int na, int nb, int with_b, int with_B)
     CHECKF(err < 1e-5 * (na + nb), "f32 gemv %dx(%d+%d): error %g", R, na,
            nb, err);
 
+    /* one row alone, as the NADE sampler asks for it */
+    double d = 0;
+    for (int j = 0; j < na; j++)
+        d += (double)A[j] * x[j];
+    CHECKF(fabs(cad_fast_dot(na, A, x) - d) < 1e-5 * na, "dot of %d", na);
+
     /* bf16: the same against the reference on the rounded weights */
     for (int i = 0; i < R * na; i++) {
         A16[i] = cad_fast_to_bf16(A[i]);
