@@ -12,12 +12,16 @@ drawn frame fed back as the next input. One thread, no autograd. Prints
 faster, see below). Run it with OMP_WAIT_POLICY=PASSIVE and
 OPENBLAS_NUM_THREADS=1 in the environment (bench/run does), or Debian's
 torch spins two thread pools against each other."""
-import json
-import struct
+import os
 import sys
 import time
 
 import torch
+
+# The fixtures' safetensors writer, independent of Cadenza's.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "fixtures"))
+import torch_st  # noqa: E402
 
 layers, hidden, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 steps = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
@@ -26,23 +30,9 @@ torch.manual_seed(layers * 1000 + hidden)
 lstm = torch.nn.LSTM(88, hidden, num_layers=layers)
 fc = torch.nn.Linear(hidden, 88)
 
-# safetensors: 8-byte header length, JSON header, little-endian f32 data.
 tensors = dict(lstm.state_dict())
 tensors.update({"fc." + k: v for k, v in fc.state_dict().items()})
-header, blobs, off = {}, [], 0
-for name in sorted(tensors):
-    data = tensors[name].contiguous().float().numpy().astype("<f4").tobytes()
-    header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
-                    "data_offsets": [off, off + len(data)]}
-    blobs.append(data)
-    off += len(data)
-header["__metadata__"] = {"head": "sigmoid", "step_beats": "0.25"}
-h = json.dumps(header).encode()
-h += b" " * (-len(h) % 8)
-with open(out, "wb") as f:
-    f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
+torch_st.save(out, tensors, {"head": "sigmoid", "step_beats": "0.25"})
 
 def median_us(step):
     times = []
