@@ -2,16 +2,18 @@
  * LSTM step plus sampling a frame) for a model file, batch 1, one thread,
  * as the plugin's worker runs it.
  *   bench_step MODEL [STEPS] [bf16]
- * prints: median_us p99_us weight_bytes load_ms
+ * prints: median_us p99_us weight_bytes load_ms kernels
  * weight_bytes is what one step reads: every parameter, 4 bytes each (2
  * for the LSTM weights with bf16); load_ms is the median time of
- * cad_model_load (read, parse, validate), as the plugin's worker does it. */
+ * cad_model_load (read, parse, validate), as the plugin's worker does it;
+ * kernels names the kernel version this CPU runs (cad_kernels.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cad_gen.h"
+#include "cad_kernels.h"
 #include "cad_model.h"
 
 static double now_us(void)
@@ -70,8 +72,9 @@ int main(int argc, char **argv)
             cad_gen_reset(g); /* keep the state musical, not saturated */
     }
     qsort(t, (size_t)steps, sizeof *t, cmp);
-    printf("%.2f %.2f %ld %.2f\n", t[steps / 2], t[steps * 99 / 100],
-           m->n_params * (long)(bf16 ? 2 : 4), load[4] * 1e-3);
+    printf("%.2f %.2f %ld %.2f %s\n", t[steps / 2], t[steps * 99 / 100],
+           m->n_params * (long)(bf16 ? 2 : 4), load[4] * 1e-3,
+           cad_kern_active()->name);
     free(t);
     cad_gen_free(g);
     cad_model_free(m);

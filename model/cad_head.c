@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cad_gen_fast.h"
+#include "cad_kernels.h"
 #include "cad_lstm.h"
 
 static const char *head_names[] = {"sigmoid", "softmax", "nade"};
@@ -126,7 +126,7 @@ void cad_linear_head_sample(const cad_linear_head *h, const float *u,
 {
     const int K = h->n_out;
     const int greedy = !(temperature > 1e-3f);
-    cad_fast_gemv2(K, h->b, h->w, h->n_in, u, NULL, 0, NULL, z);
+    cad_kern_gemv2(K, h->b, h->w, h->n_in, u, NULL, 0, NULL, z);
     memset(out, 0, (size_t)K);
     if (h->kind == CAD_HEAD_SOFTMAX) {
         /* Sample one category from softmax(z / T) among the allowed ones. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cad_gen_fast.h"
+#include "cad_kernels.h"
 
 void cad_model_config_default(cad_model_config *c)
 {
@@ -230,7 +230,7 @@ int cad_model_to_bf16(cad_model *m, cad_error *e)
             return cad_error_set(e, "out of memory for bfloat16 weights");
     }
     for (long i = 0; i < m->n_params; i++) {
-        uint16_t v = cad_fast_to_bf16(m->w[i]);
+        uint16_t v = cad_kern_to_bf16(m->w[i]);
         uint32_t u = (uint32_t)v << 16;
         m->w16[i] = v;
         memcpy(&m->w[i], &u, sizeof u);

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cad_gen_fast.h"
+#include "cad_kernels.h"
 #include "cad_head.h"
 #include "cad_lstm.h"
 
@@ -138,8 +138,8 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
     const int V = m->n_vis, H = m->n_hid;
     const int greedy = !(temperature > 1e-3f);
     float *bv = scratch, *a = bv + V, *h = a + H;
-    cad_fast_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
-    cad_fast_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
+    cad_kern_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
+    cad_kern_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
     /* h = sigmoid(a) changes only when a key turns on, which is a few
      * times per frame: recomputing it then, not for every key, saves
      * most of the exponentials of a step. */
@@ -147,7 +147,7 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
         h[j] = cad_sigmoid(a[j]);
     int notes = 0;
     for (int i = 0; i < V; i++) {
-        float z = bv[i] + cad_fast_dot(H, m->V + (long)i * H, h);
+        float z = bv[i] + cad_kern_dot(H, m->V + (long)i * H, h);
         float p = cad_sigmoid(greedy ? z : z / temperature);
         /* One uniform per key whatever the mask, so the random stream does
          * not shift when the key range or scale changes. */
@@ -159,7 +159,7 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
         out[i] = (uint8_t)on;
         if (on) {
             notes++;
-            cad_fast_add(H, m->W + (long)i * H, a);
+            cad_kern_add(H, m->W + (long)i * H, a);
             for (int j = 0; j < H; j++)
                 h[j] = cad_sigmoid(a[j]);
         }

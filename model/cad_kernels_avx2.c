@@ -1,93 +1,17 @@
-/* See cad_gen_fast.h. Two versions of each kernel: AVX2 + FMA, chosen once
- * at run time when the CPU has both, and portable C. Within one machine the
- * choice never changes, so generation stays deterministic; two machines
- * with different kernels may round differently in the last bit.
+/* The AVX2 + FMA versions of the kernels (see cad_kernels.h): eight
+ * floats per instruction. Chosen on CPUs that have both and lack AVX-512.
  *
- * The AVX2 gemv walks four rows at once so each load of x and h serves four
+ * The gemv walks four rows at once so each load of x and h serves four
  * rows, with one accumulator per row; at batch 1 the loop is limited by how
  * fast the weights arrive, which is the point of the exercise. */
-#include "cad_gen_fast.h"
+#include "cad_kernels_impl.h"
 
+#ifdef CAD_KERN_X86
+#include <immintrin.h>
 #include <math.h>
-#include <string.h>
 
 #include "cad_lstm.h" /* cad_sigmoid */
 
-/* ---- portable C -------------------------------------------------------- */
-
-static float dot_c(int n, const float *a, const float *x)
-{
-    float s = 0;
-    for (int j = 0; j < n; j++)
-        s += a[j] * x[j];
-    return s;
-}
-
-static void gemv2_c(int R, const float *b, const float *A, int na,
-                    const float *x, const float *B, int nb, const float *h,
-                    float *y)
-{
-    for (int r = 0; r < R; r++) {
-        float s = b ? b[r] : 0.0f;
-        s += dot_c(na, A + (long)r * na, x);
-        if (B)
-            s += dot_c(nb, B + (long)r * nb, h);
-        y[r] = s;
-    }
-}
-
-static float bf16_f(uint16_t v)
-{
-    uint32_t u = (uint32_t)v << 16;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-static float dot16_c(int n, const uint16_t *a, const float *x)
-{
-    float s = 0;
-    for (int j = 0; j < n; j++)
-        s += bf16_f(a[j]) * x[j];
-    return s;
-}
-
-static void gemv2_bf16_c(int R, const float *b, const uint16_t *A, int na,
-                         const float *x, const uint16_t *B, int nb,
-                         const float *h, float *y)
-{
-    for (int r = 0; r < R; r++) {
-        float s = b ? b[r] : 0.0f;
-        s += dot16_c(na, A + (long)r * na, x);
-        if (B)
-            s += dot16_c(nb, B + (long)r * nb, h);
-        y[r] = s;
-    }
-}
-
-uint16_t cad_fast_to_bf16(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u) /* NaN: keep it one */
-        return (uint16_t)(u >> 16 | 0x40);
-    u += 0x7fffu + ((u >> 16) & 1); /* round to nearest, ties to even */
-    return (uint16_t)(u >> 16);
-}
-
-static void cell_c(int H, const float *gates, float *c, float *h)
-{
-    const float *gi = gates, *gf = gi + H, *gg = gf + H, *go = gg + H;
-    for (int j = 0; j < H; j++) {
-        c[j] = cad_sigmoid(gf[j]) * c[j] + cad_sigmoid(gi[j]) * tanhf(gg[j]);
-        h[j] = cad_sigmoid(go[j]) * tanhf(c[j]);
-    }
-}
-
-/* ---- AVX2 + FMA --------------------------------------------------------- */
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 #define CAD_AVX2 __attribute__((target("avx2,fma")))
 
 CAD_AVX2 static float hsum(__m256 v)
@@ -206,7 +130,7 @@ CAD_AVX2 static void dot4_16(int n, const uint16_t *a, long ld,
     out[3] += hsum(s3);
     for (; j < n; j++)
         for (int k = 0; k < 4; k++)
-            out[k] += bf16_f(a[k * ld + j]) * v[j];
+            out[k] += cad_kern_bf16_f(a[k * ld + j]) * v[j];
 }
 
 CAD_AVX2 static void gemv2_bf16_avx2(int R, const float *b, const uint16_t *A,
@@ -219,7 +143,7 @@ CAD_AVX2 static void gemv2_bf16_avx2(int R, const float *b, const uint16_t *A,
     float xe[4096], xo[4096], he[4096], ho[4096];
     int na16 = na & ~15, nb16 = B ? nb & ~15 : 0;
     if (na16 > 8192 || nb16 > 8192) {
-        gemv2_bf16_c(R, b, A, na, x, B, nb, h, y);
+        cad_kern_c.gemv2_bf16(R, b, A, na, x, B, nb, h, y);
         return;
     }
     split_even_odd(na16, x, xe, xo);
@@ -237,7 +161,7 @@ CAD_AVX2 static void gemv2_bf16_avx2(int R, const float *b, const uint16_t *A,
             y[r + k] = acc[k];
     }
     if (r < R) /* fewer than four rows left */
-        gemv2_bf16_c(R - r, b ? b + r : NULL, A + (long)r * na, na, x,
+        cad_kern_c.gemv2_bf16(R - r, b ? b + r : NULL, A + (long)r * na, na, x,
                      B ? B + (long)r * nb : NULL, nb, h, y + r);
 }
 
@@ -302,60 +226,6 @@ CAD_AVX2 static void cell_avx2(int H, const float *gates, float *c, float *h)
         }
 }
 
-static int have_avx2(void)
-{
-    static int known = -1;
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return known;
-}
-#else
-static int have_avx2(void) { return 0; }
-#define gemv2_avx2 gemv2_c
-#define gemv2_bf16_avx2 gemv2_bf16_c
-#define dot1 dot_c
-#define cell_avx2 cell_c
+const cad_kernels cad_kern_avx2 = {"avx2", gemv2_avx2, gemv2_bf16_avx2,
+                                   cell_avx2, dot1};
 #endif
-
-/* ---- dispatch ------------------------------------------------------------ */
-
-void cad_fast_gemv2(int R, const float *b, const float *A, int na,
-                    const float *x, const float *B, int nb, const float *h,
-                    float *y)
-{
-    if (have_avx2())
-        gemv2_avx2(R, b, A, na, x, B, nb, h, y);
-    else
-        gemv2_c(R, b, A, na, x, B, nb, h, y);
-}
-
-void cad_fast_gemv2_bf16(int R, const float *b, const uint16_t *A, int na,
-                         const float *x, const uint16_t *B, int nb,
-                         const float *h, float *y)
-{
-    if (have_avx2())
-        gemv2_bf16_avx2(R, b, A, na, x, B, nb, h, y);
-    else
-        gemv2_bf16_c(R, b, A, na, x, B, nb, h, y);
-}
-
-void cad_fast_lstm_cell(int H, const float *gates, float *c, float *h)
-{
-    if (have_avx2())
-        cell_avx2(H, gates, c, h);
-    else
-        cell_c(H, gates, c, h);
-}
-
-float cad_fast_dot(int n, const float *a, const float *x)
-{
-    return have_avx2() ? dot1(n, a, x) : dot_c(n, a, x);
-}
-
-void cad_fast_add(int n, const float *M, float *y)
-{
-    for (int j = 0; j < n; j++) /* the compiler vectorises this one */
-        y[j] += M[j];
-}
