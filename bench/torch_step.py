@@ -18,10 +18,10 @@ import time
 
 import torch
 
-# The fixtures' safetensors writer, independent of Cadenza's.
+# PyTorch's side of Cadenza's model files (python/cadenza_torch.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "fixtures"))
-import torch_st  # noqa: E402
+                                "..", "python"))
+import cadenza_torch  # noqa: E402
 
 layers, hidden, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 steps = int(sys.argv[4]) if len(sys.argv) > 4 else 2000
@@ -32,7 +32,8 @@ fc = torch.nn.Linear(hidden, 88)
 
 tensors = dict(lstm.state_dict())
 tensors.update({"fc." + k: v for k, v in fc.state_dict().items()})
-torch_st.save(out, tensors, {"head": "sigmoid", "step_beats": "0.25"})
+cadenza_torch.write_safetensors(out, tensors, {"head": "sigmoid",
+                                              "step_beats": "0.25"})
 
 def median_us(step):
     times = []
