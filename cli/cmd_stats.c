@@ -93,9 +93,12 @@ static int add_midi(cad_stats *s, const char *path, const opts *o)
     cad_midi_file mf = {0};
     cad_roll roll = {0}, longer = {0};
     int rc = -1;
-    if (cad_file_read_all(path, CAD_MIDI_MAX_BYTES, &data, &len, &e) ||
-        cad_midi_parse(data, len, &mf, &e)) {
-        fprintf(stderr, "cadenza stats: %s\n", e.msg);
+    if (cad_file_read_all(path, CAD_MIDI_MAX_BYTES, &data, &len, &e)) {
+        fprintf(stderr, "cadenza stats: %s\n", e.msg); /* names the path */
+        goto out;
+    }
+    if (cad_midi_parse(data, len, &mf, &e)) {
+        fprintf(stderr, "cadenza stats: %s: %s\n", path, e.msg);
         goto out;
     }
     double bb = midi_bar_beats(&mf);
@@ -364,7 +367,7 @@ int cad_cmd_stats(int argc, char **argv)
         else if (S_ISREG(st.st_mode))
             kind[i] = 0;
         else {
-            fprintf(stderr, "cadenza stats: %s: not a file or folder\n", p);
+            fprintf(stderr, "cadenza stats: %s: not a regular file or a folder\n", p);
             return 1;
         }
         if (kind[i] == 2 && !o.step_given) {
