@@ -89,8 +89,9 @@ static void add_metre(cad_stats *s, const cad_roll *r, int bar)
  * the share of changes that fall on the piece's bar line. The bar line is
  * inferred, as the position in the bar (t mod bar_frames) where most of
  * the piece's chord changes fall: the data sets start with pickups of any
- * length and carry no bar lines (in Nottingham most changes fall on the
- * second eighth of the 4/4 grid), so frame 0 cannot be trusted. Music with
+ * length and carry no bar lines (Nottingham tunes change chord on the second
+ * eighth of the 4/4 grid more often than anywhere else), so frame 0
+ * cannot be trusted. Music with
  * a metre changes harmony on its strong beat: a few tenths of the changes
  * land on one position; changes that fall anywhere give about
  * 1 / bar_frames. */
