@@ -6,6 +6,7 @@
 #include "cad_stats.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cad_key.h"
@@ -27,32 +28,67 @@ void cad_stats_init(cad_stats *s)
     memset(s, 0, sizeof *s);
 }
 
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211u;
+    return h;
+}
+
 /* Form. Of the windows of W bars that start on a bar line and in which at
  * least one note starts, the share whose W * bar_frames frames are
  * identical, key for key, to those of a window starting on an earlier bar
  * line of the same piece. Folk tunes are built of repeated phrases (AABB);
  * music in which nothing comes back sounds like improvised noodling. A
  * window in which nothing is struck (silence, or one chord held on) is not
- * counted, so a drone does not pass for form. */
-static void add_repeats(cad_stats *s, const cad_roll *r, int bar, int slot,
-                        int w)
+ * counted, so a drone does not pass for form. Earlier windows are found
+ * through a hash table of the distinct windows seen so far (open
+ * addressing): a long piece costs linear time, not a comparison with every
+ * earlier window. */
+static int add_repeats(cad_stats *s, const cad_roll *r, int bar, int slot,
+                       int w, cad_error *e)
 {
     long len = (long)w * bar, n_bars = r->n_frames / bar;
+    if (n_bars < w)
+        return 0;
+    size_t size = 16;
+    while (size < 2 * (size_t)n_bars)
+        size *= 2;
+    long *table = malloc(size * sizeof *table);
+    uint64_t *hashes = malloc((size_t)n_bars * sizeof *hashes);
+    if (!table || !hashes) {
+        free(table);
+        free(hashes);
+        return cad_error_set(e, "out of memory for %ld bars", n_bars);
+    }
+    for (size_t i = 0; i < size; i++)
+        table[i] = -1;
     for (long b = 0; b + w <= n_bars; b++) {
         long t0 = b * bar;
-        int struck = 0;
+        const uint8_t *win = frame(r, t0);
+        int struck = 0, seen = 0;
         for (long t = t0; t < t0 + len && !struck; t++)
             for (int k = 0; k < K && !struck; k++)
                 struck = onset(r, t, k);
-        if (!struck)
-            continue;
-        s->windows[slot]++;
-        for (long c = 0; c < b; c++)
-            if (!memcmp(frame(r, c * bar), frame(r, t0), (size_t)(len * K))) {
-                s->repeats[slot]++;
+        uint64_t h = hashes[b] = hash_bytes(win, (size_t)(len * K));
+        size_t i = (size_t)h & (size - 1);
+        for (; table[i] >= 0; i = (i + 1) & (size - 1))
+            if (hashes[table[i]] == h &&
+                !memcmp(frame(r, table[i] * bar), win, (size_t)(len * K))) {
+                seen = 1;
                 break;
             }
+        if (!seen)
+            table[i] = b;
+        if (struck) {
+            s->windows[slot]++;
+            s->repeats[slot] += seen;
+        }
     }
+    free(table);
+    free(hashes);
+    return 0;
 }
 
 /* Metre. h[p] = the number of note onsets (every key counts) at frames
@@ -87,13 +123,13 @@ static void add_metre(cad_stats *s, const cad_roll *r, int bar)
  * fewer than two keys have none. A chord change is a frame whose chord
  * differs from the last chord before it. Reported: changes per bar, and
  * the share of changes that fall on the piece's bar line. The bar line is
- * inferred, as the position in the bar (t mod bar_frames) where most of
- * the piece's chord changes fall: the data sets start with pickups of any
- * length and carry no bar lines (Nottingham tunes change chord on the second
- * eighth of the 4/4 grid more often than anywhere else), so frame 0
- * cannot be trusted. Music with
- * a metre changes harmony on its strong beat: a few tenths of the changes
- * land on one position; changes that fall anywhere give about
+ * inferred, as the position in the bar (t mod bar_frames) where more of
+ * the piece's chord changes fall than anywhere else: the data sets start
+ * with pickups of any length and carry no bar lines (Nottingham tunes
+ * change chord on the second eighth of the 4/4 grid more often than
+ * anywhere else), so frame 0 cannot be trusted. Music with a metre
+ * changes harmony on its strong beat: a few tenths of the changes land
+ * on one position; changes that fall anywhere give about
  * 1 / bar_frames. */
 static void add_chords(cad_stats *s, const cad_roll *r, int bar)
 {
@@ -232,11 +268,12 @@ int cad_stats_add(cad_stats *s, const cad_roll *r, int bar_frames,
                              bar_frames, CAD_STATS_MAX_BAR_FRAMES);
     if (r->n_frames < 0 || r->n_frames > CAD_ROLL_MAX_FRAMES)
         return cad_error_set(e, "a roll of %d frames", r->n_frames);
+    if (add_repeats(s, r, bar_frames, 0, 2, e) ||
+        add_repeats(s, r, bar_frames, 1, 4, e))
+        return -1;
     s->pieces++;
     s->frames += r->n_frames;
     s->bars += (double)r->n_frames / bar_frames;
-    add_repeats(s, r, bar_frames, 0, 2);
-    add_repeats(s, r, bar_frames, 1, 4);
     add_metre(s, r, bar_frames);
     add_chords(s, r, bar_frames);
     add_parallels(s, r);
