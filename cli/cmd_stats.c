@@ -189,7 +189,8 @@ static int add_folder(cad_stats *s, const char *dir, const opts *o)
         }
         n++;
     }
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    if (n) /* qsort's array may not be NULL */
+        qsort(names, (size_t)n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -200,7 +201,8 @@ static int add_folder(cad_stats *s, const char *dir, const opts *o)
     if (good)
         rc = 0;
     else
-        fprintf(stderr, "cadenza stats: %s: no readable MIDI files\n", dir);
+        fprintf(stderr, "cadenza stats: %s: no readable MIDI files (its "
+                        "subfolders are not read)\n", dir);
 out:
     for (int i = 0; i < n; i++)
         free(names[i]);
