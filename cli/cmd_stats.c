@@ -198,6 +198,9 @@ static int add_folder(cad_stats *s, const char *dir, const opts *o)
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
             good += add_midi(s, path, o) == 0;
     }
+    if (good && good < n)
+        fprintf(stderr, "cadenza stats: %s: %d of %d MIDI files skipped\n",
+                dir, n - good, n);
     if (good)
         rc = 0;
     else

@@ -98,6 +98,7 @@ cp "$T/waltz.mid" "$T/dir/b.MID"
 cp "$T/junk.mid" "$T/dir/c.mid"
 expect_code 0 "folder" "$CAD" stats --step-beats 1 --tsv "$T/dir" "$T/waltz.mid"
 grep -q "c.mid" "$T/err" && ok || bad "the broken file is not named"
+grep -q "1 of 3 MIDI files skipped" "$T/err" && ok || bad "no count of skipped files"
 expect_value pieces 2 "folder"
 expect_value repeat2 0.6667 "folder"
 expect_value repeat2 0.6667 "file next to the folder" 2
