@@ -15,6 +15,7 @@ static const struct {
     {"render", cad_cmd_render, "bounce a MIDI file to WAV through FluidSynth"},
     {"eval", cad_cmd_eval, "negative log-likelihood per frame on a data set"},
     {"info", cad_cmd_info, "describe a model file"},
+    {"stats", cad_cmd_stats, "music statistics of MIDI and data sets, side by side"},
 };
 
 static void usage(FILE *f)
