@@ -16,7 +16,9 @@ both sides agree on three things:
   hidden sizes and what a frame means (representation, step_beats,
   low_key), which the C loader reads to rebuild the model.
 
-The model is a stack of LSTM layers (each its own size) and one output
+The model is a stack of recurrent layers (LSTM, GRU or tanh RNN, each
+layer its own size; Cadenza's C engine reads the LSTM today, and its GRU
+and RNN layer kinds are checked against PyTorch's) and one output
 head over the frame at time t given the frames before it:
   sigmoid: independent Bernoulli per key;
   softmax: one category out of n_out;
@@ -39,19 +41,25 @@ import torch.nn.functional as F
 
 
 class CadenzaNet(nn.Module):
+    CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
     def __init__(self, n_in=88, hidden=(256, 256), head="nade", n_out=None,
-                 nade_hidden=150, loss=None, dropout=0.0, dropout_in=0.0):
+                 nade_hidden=150, loss=None, dropout=0.0, dropout_in=0.0,
+                 cell="lstm"):
         super().__init__()
         if head not in ("sigmoid", "softmax", "nade"):
             raise ValueError("head must be sigmoid, softmax or nade: %r" % head)
+        if cell not in self.CELLS:
+            raise ValueError("cell must be lstm, gru or rnn: %r" % cell)
+        self.cell = cell
         self.n_in, self.n_out = n_in, n_out or n_in
         self.hidden, self.head = list(hidden), head
         self.loss = loss or ("ce" if head == "softmax" else "bce")
         self.dropout, self.dropout_in = dropout, dropout_in
-        # One nn.LSTM per layer, so each layer can have its own size; their
-        # parameters are renamed to one multi-layer nn.LSTM's in the file.
+        # One module per layer, so each layer can have its own size; their
+        # parameters are renamed to one multi-layer module's in the file.
         sizes = [n_in] + self.hidden
-        self.lstm = nn.ModuleList(nn.LSTM(sizes[i], sizes[i + 1])
+        self.lstm = nn.ModuleList(self.CELLS[cell](sizes[i], sizes[i + 1])
                                   for i in range(len(self.hidden)))
         top = self.hidden[-1]
         if head == "nade":
@@ -121,7 +129,8 @@ class CadenzaNet(nn.Module):
         return out
 
     def metadata(self):
-        return {"format": "cadenza-1", "head": self.head, "loss": self.loss,
+        return {"format": "cadenza-1", "cell": self.cell, "head": self.head,
+                "loss": self.loss,
                 "hidden": ",".join(str(h) for h in self.hidden),
                 "dropout": repr(float(self.dropout)),
                 "dropout_in": repr(float(self.dropout_in))}
@@ -185,7 +194,8 @@ def load(path):
         n_out, nade_hidden = tensors["fc.weight"].shape[0], 0
     net = CadenzaNet(n_in, hidden, head, n_out, nade_hidden or 1,
                      meta.get("loss"), float(meta.get("dropout", 0)),
-                     float(meta.get("dropout_in", 0)))
+                     float(meta.get("dropout_in", 0)),
+                     meta.get("cell", "lstm"))
     own = net.cadenza_tensors()
     missing = sorted(set(own) - set(tensors))
     if missing:

@@ -78,6 +78,19 @@ with tempfile.TemporaryDirectory() as tmp:
         meta.update({"representation": "pianoroll", "step_beats": "1"})
         ct.write_safetensors(path, tensors, meta)
         fixtures.append(path)
+    # single layers of the other kinds, from a non-zero start state
+    for cell, cls in (("gru", torch.nn.GRU), ("rnn", torch.nn.RNN)):
+        layer = cls(7, 9)
+        with torch.no_grad():
+            for p in layer.parameters():
+                p.mul_(2.0)
+            x, h0 = torch.randn(6, 3, 7), torch.randn(1, 3, 9) * 0.5
+            y, _ = layer(x, h0)
+        tensors = dict(layer.state_dict())
+        tensors.update({"test.x": x, "test.h0": h0[0], "test.y": y})
+        path = os.path.join(tmp, "layer-%s.safetensors" % cell)
+        ct.write_safetensors(path, tensors, {"test.layer": cell})
+        fixtures.append(path)
     r = subprocess.run([parity] + fixtures, capture_output=True, text=True)
     print(r.stdout + r.stderr, end="")
     check(r.returncode == 0, "Cadenza computes PyTorch's NLL for every frame "

@@ -4,12 +4,17 @@
  * the same log-probability for every frame, to 1e-5 nats, both ways it
  * computes one: batched over the sequence (training and eval) and step by
  * step (generation: the batch-1 kernels and the head's own frame).
+ * A fixture whose metadata names a layer kind ("test.layer": gru, rnn)
+ * holds one PyTorch layer instead, with an input test.x [T, B, In], a
+ * start state test.h0 [B, H] and PyTorch's output test.y [T, B, H]; the
+ * layer kind must give that output, batched and step by step, to 1e-5.
  *   test_torch_parity FIXTURE.safetensors...
  * tests/torch/test_torch.py writes the fixtures and runs this. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_layer.h"
 #include "cad_model.h"
 #include "cad_test.h"
 
@@ -40,12 +45,72 @@ static double head_nll(const cad_model *m, const float *u, const float *y,
     return nll;
 }
 
+static void check_layer(const char *path, const cad_st_file *f,
+                        const char *kind)
+{
+    const cad_layer_kind *k = cad_layer_find(kind);
+    const cad_st_tensor *x = cad_st_find(f, "test.x"), *h0 = cad_st_find(f, "test.h0");
+    const cad_st_tensor *want = cad_st_find(f, "test.y");
+    CHECKF(k && x && h0 && want && x->ndim == 3 && want->ndim == 3,
+           "%s: layer fixture incomplete", path);
+    if (!(k && x && h0 && want && x->ndim == 3 && want->ndim == 3))
+        return;
+    const int T = (int)x->shape[0], B = (int)x->shape[1];
+    cad_layer L = {k, (int)x->shape[2], (int)want->shape[2], 0, NULL, NULL};
+    long n = cad_layer_n_params(&L);
+    L.w = calloc((size_t)n, sizeof(float));
+    /* the parameters, copied in the order the kind stores them */
+    cad_param_spec p[CAD_LAYER_MAX_PARAMS];
+    int np = k->params(&L, p);
+    long at = 0;
+    for (int i = 0; i < np; i++) {
+        const cad_st_tensor *t = cad_st_find(f, p[i].name);
+        long size = (long)p[i].rows * (p[i].cols ? p[i].cols : 1);
+        CHECKF(t && t->numel == size, "%s: no %s of %ld values", path,
+               p[i].name, size);
+        if (t && t->numel == size)
+            memcpy(L.w + at, t->data, sizeof(float) * (size_t)size);
+        at += size;
+    }
+    float *acts = calloc((size_t)k->acts_size(&L, T, B), sizeof(float));
+    float *y = calloc((size_t)T * B * L.n_hid, sizeof(float));
+    float *state = calloc((size_t)k->state_size(&L), sizeof(float));
+    float *out = calloc((size_t)L.n_hid, sizeof(float));
+    float *scratch = calloc((size_t)k->scratch_size(&L, 1, 1), sizeof(float));
+    k->forward(&L, T, B, x->data, h0->data, acts, y, NULL);
+    double worst = 0, worst_step = 0;
+    for (long i = 0; i < want->numel; i++)
+        worst = fmax(worst, fabs(y[i] - want->data[i]));
+    for (int b = 0; b < B; b++) {
+        memcpy(state, h0->data + (long)b * L.n_hid, sizeof(float) * (size_t)L.n_hid);
+        for (int t = 0; t < T; t++) {
+            k->step(&L, x->data + ((long)t * B + b) * L.n_in, state, out, scratch);
+            for (int j = 0; j < L.n_hid; j++)
+                worst_step = fmax(worst_step, fabs(out[j] - want->data[((long)t * B + b) * L.n_hid + j]));
+        }
+    }
+    CHECKF(worst < 1e-5 && worst_step < 1e-5, "%s: %s layer differs from "
+           "PyTorch by %g (batched), %g (step)", path, kind, worst, worst_step);
+    printf("%s: %s layer, PyTorch and Cadenza agree\n", path, kind);
+    free(L.w), free(acts), free(y), free(state), free(out), free(scratch);
+}
+
 static void check_fixture(const char *path)
 {
     cad_error e;
     cad_st_file f;
     cad_model *m;
-    if (cad_st_load(path, &f, &e) || cad_model_from_st(&f, &m, &e)) {
+    if (cad_st_load(path, &f, &e)) {
+        CHECKF(0, "%s: %s", path, e.msg);
+        return;
+    }
+    const char *layer = cad_st_meta(&f, "test.layer");
+    if (layer) {
+        check_layer(path, &f, layer);
+        cad_st_free(&f);
+        return;
+    }
+    if (cad_model_from_st(&f, &m, &e)) {
         CHECKF(0, "%s: %s", path, e.msg);
         return;
     }

@@ -1,0 +1,82 @@
+/* Recurrent layer kinds behind one small interface, so a model is a stack
+ * of layers of any kind and the trainer, eval and generation never ask
+ * which. A kind is one file (cad_<kind>.c) and one line in cad_layer.c.
+ *
+ *   lstm  PyTorch's nn.LSTM  (gates i, f, g, o)
+ *   gru   PyTorch's nn.GRU   (gates r, z, n)
+ *   rnn   PyTorch's nn.RNN with tanh (the character RNN's cell)
+ *
+ * Every kind keeps PyTorch's parameter names and layouts (weight_ih_l0,
+ * weight_hh_l0, bias_ih_l0, bias_hh_l0 for the layer at index 0), so a
+ * model trained in PyTorch loads here and the other way round.
+ *
+ * Conventions, as in cad_lstm.h: sequences are time-major, element (t, b)
+ * of a [T, B, n] array at (t * B + b) * n; a layer owns no memory (its
+ * weights and gradients are views into the model's flat parameter block,
+ * its activations live in the caller's workspace), so the hot paths never
+ * allocate. The state a layer carries from one step to the next (h, or h
+ * and c) is `state_size` floats per sequence; forward starts from a given
+ * state (or zeros), so long pieces can be trained in chunks with the state
+ * carried across (truncated backpropagation through time). */
+#ifndef CAD_LAYER_H
+#define CAD_LAYER_H
+
+#include <stdint.h>
+
+#include "cad_error.h"
+#include "cad_rng.h"
+
+#define CAD_LAYER_MAX_PARAMS 8
+
+typedef struct {
+    char name[32];   /* PyTorch's, for this layer's index: "weight_ih_l1" */
+    int rows, cols;  /* cols 0 for a vector */
+} cad_param_spec;
+
+typedef struct cad_layer_kind cad_layer_kind;
+
+typedef struct {
+    const cad_layer_kind *kind;
+    int n_in, n_hid;  /* input width; hidden units (the output width) */
+    int index;        /* place in the stack: the 1 of weight_ih_l1 */
+    float *w, *g;     /* parameters and gradients, in params() order */
+} cad_layer;
+
+struct cad_layer_kind {
+    const char *name; /* the spelling of `cadenza train --cell` */
+    /* The parameters, with names and shapes, in storage order; returns
+     * how many. Their sizes sum to the layer's share of the block. */
+    int (*params)(const cad_layer *L, cad_param_spec out[CAD_LAYER_MAX_PARAMS]);
+    /* Floats of state carried per sequence from step to step. */
+    long (*state_size)(const cad_layer *L);
+    /* Floats of activations a forward pass over [T, B] keeps for the
+     * backward pass, and of scratch the backward pass needs. */
+    long (*acts_size)(const cad_layer *L, int T, int B);
+    long (*scratch_size)(const cad_layer *L, int T, int B);
+    /* x [T, B, n_in] -> y [T, B, n_hid]. s0 is [B, state] to start from,
+     * or NULL for zeros; s1, if not NULL, receives the final state. */
+    void (*forward)(const cad_layer *L, int T, int B, const float *x,
+                    const float *s0, float *acts, float *y, float *s1);
+    /* dy [T, B, n_hid] (destroyed) -> accumulates into L->g and, if dx is
+     * not NULL, writes dx [T, B, n_in]. The gradient does not flow into
+     * s0 (chunks are truncated there). Takes the forward's x, s0, acts, y. */
+    void (*backward)(const cad_layer *L, int T, int B, const float *x,
+                     const float *s0, const float *acts, const float *y,
+                     float *dy, float *dx, float *scratch);
+    /* One step of one sequence, for generation: state updated in place,
+     * y [n_hid] (may alias nothing), scratch of scratch_size(L, 1, 1). */
+    void (*step)(const cad_layer *L, const float *x, float *state, float *y,
+                 float *scratch);
+};
+
+/* The kind of that name, or NULL; every kind, NULL-terminated. */
+const cad_layer_kind *cad_layer_find(const char *name);
+const cad_layer_kind *const *cad_layer_kinds(void);
+
+/* Floats of parameters a layer of this kind and shape has. */
+long cad_layer_n_params(const cad_layer *L);
+/* PyTorch's default initialisation for recurrent layers: every parameter
+ * uniform in (-1/sqrt(n_hid), 1/sqrt(n_hid)). */
+void cad_layer_init(cad_layer *L, cad_rng *r);
+
+#endif
