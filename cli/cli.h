@@ -21,6 +21,14 @@ int cad_cli_double(const char *cmd, const char *opt, const char *s,
  * else presets/default.safetensors relative to the working directory. */
 const char *cad_cli_default_model(void);
 
+/* Before any work starts: every output must be writable (a regular file
+ * or a new name in a writable folder; a link is written through) and must
+ * not be the same file (device and inode, links followed) as any input or
+ * any other output. Inputs that are folders count with the files directly
+ * in them. Prints "cadenza CMD: ..." naming both files and returns -1. */
+int cad_cli_check_paths(const char *cmd, const char *const *in, int n_in,
+                        const char *const *out, int n_out);
+
 /* Loads the pieces of one split from DATA: a piano-roll JSON file (the
  * split's key) or a MIDI folder (its SPLIT.txt list, or for "train"/"all"
  * every file when there is no list). *found says whether the split

@@ -198,6 +198,19 @@ int cad_cmd_train(int argc, char **argv)
     for (int l = nh; l < layers; l++)
         mc.hidden[l] = mc.hidden[nh - 1];
     mc.n_layers = (int)layers;
+    size_t ol = strlen(out) + 6;
+    char *ckpt = malloc(ol);
+    if (!ckpt)
+        return 1;
+    snprintf(ckpt, ol, "%s.ckpt", out);
+    /* Before any data is read: a model written over its own training data,
+     * or into a folder that is missing, must not cost an epoch first. */
+    const char *outs[2] = {out, ckpt};
+    if (cad_cli_check_paths("train", (const char *const *)argv + optind,
+                            argc - optind, outs, 2)) {
+        free(ckpt);
+        return 1;
+    }
 
     cad_roll_set train = {0}, valid = {0};
     int has_valid = 0;
@@ -253,9 +266,6 @@ int cad_cmd_train(int argc, char **argv)
         cad_model_free(m);
         goto fail_data;
     }
-    size_t ol = strlen(out) + 6;
-    char *ckpt = malloc(ol);
-    snprintf(ckpt, ol, "%s.ckpt", out);
     if (resume) {
         if (cad_trainer_resume(&t, ckpt, &e)) {
             fprintf(stderr, "cadenza train: cannot resume: %s\n", e.msg);
@@ -339,10 +349,10 @@ int cad_cmd_train(int argc, char **argv)
     cad_roll_set_free(&valid);
     return 0;
 fail:
-    free(ckpt);
     cad_trainer_free(&t);
     cad_model_free(m);
 fail_data:
+    free(ckpt);
     cad_roll_set_free(&train);
     cad_roll_set_free(&valid);
     return 1;

@@ -84,5 +84,58 @@ grep -q "^epoch    3" "$T/out" && ok || bad "resume did not run epoch 3"
 expect_code 1 "train on nothing" "$CAD" train "$T/nothing" -o "$T/n.safetensors"
 expect_code 2 "train without -o" "$CAD" train "$T/tiny.json"
 
+# An output that is an input (or another output) is refused before any
+# work, naming both, and the input is left as it was (issue 10, item 1).
+same_file() { # description file-that-must-survive command...
+    what=$1 keep=$2
+    shift 2
+    cp "$keep" "$T/keep.copy"
+    expect_code 1 "$what" "$@"
+    grep -q "is the input\|are the same file" "$T/err" && ok || bad "$what: message: $(cat "$T/err")"
+    cmp -s "$keep" "$T/keep.copy" && ok || bad "$what: $keep was changed"
+}
+cp "$T/tiny.json" "$T/data.json"
+same_file "train -o DATA" "$T/data.json" "$CAD" train "$T/data.json" -o "$T/data.json" --hidden 8 --layers 1 --epochs 1
+ln -s data.json "$T/alias.json"
+same_file "train -o a link to DATA" "$T/data.json" "$CAD" train "$T/data.json" -o "$T/alias.json" --hidden 8 --layers 1 --epochs 1
+cp "$T/a.mid" "$T/in.mid"
+same_file "render IN -o IN" "$T/in.mid" "$CAD" render "$T/in.mid" -o "$T/in.mid"
+same_file "render IN -o ./IN" "$T/in.mid" "$CAD" render "$T/in.mid" -o "$T/./in.mid"
+same_file "generate --primer IN -o IN" "$T/in.mid" "$CAD" generate -m $MODEL --primer "$T/in.mid" -o "$T/in.mid" --bars 1
+cp $MODEL "$T/model.safetensors" # a copy: a cadenza without the check destroys it
+same_file "generate -o M -m M" "$T/model.safetensors" "$CAD" generate -m "$T/model.safetensors" -o "$T/model.safetensors" --bars 1
+expect_code 1 "generate -o X --wav X" "$CAD" generate -m $MODEL -o "$T/ow.mid" --wav "$T/ow.mid" --bars 1
+grep -q "ow.mid and .*ow.mid are the same file" "$T/err" && ok || bad "-o X --wav X: $(cat "$T/err")"
+[ ! -e "$T/ow.mid" ] && ok || bad "-o X --wav X wrote X before refusing"
+mkdir "$T/midi" && cp "$T/a.mid" "$T/midi/one.mid"
+same_file "train FOLDER -o FOLDER/file" "$T/midi/one.mid" "$CAD" train "$T/midi" -o "$T/midi/one.mid"
+
+# Saving goes through a symbolic link to its target and never replaces a
+# device, FIFO or folder (issue 10, item 4).
+ln -s target.mid "$T/link.mid"
+expect_code 0 "generate -o LINK (dangling)" "$CAD" generate -m $MODEL -o "$T/link.mid" --bars 1
+[ -L "$T/link.mid" ] && [ -f "$T/target.mid" ] && ok || bad "-o LINK replaced the link: $(ls -l "$T/link.mid")"
+cp "$T/target.mid" "$T/target.before"
+expect_code 0 "generate -o LINK (again)" "$CAD" generate -m $MODEL -o "$T/link.mid" --bars 1 --seed 9
+[ -L "$T/link.mid" ] && ok || bad "-o LINK replaced the link the second time"
+cmp -s "$T/target.mid" "$T/target.before" && bad "-o LINK left the target as it was" || ok
+# A copy of /dev/full's node in $T (as root): a cadenza without the check
+# would replace the system's own /dev/full with a regular file.
+if mknod "$T/full" c 1 7 2>/dev/null; then
+    expect_code 1 "generate -o a device" "$CAD" generate -m $MODEL -o "$T/full" --bars 1
+    grep -q "character device" "$T/err" && ok || bad "device: $(cat "$T/err")"
+    [ -c "$T/full" ] && ok || bad "the device node was replaced by a file"
+fi
+mkfifo "$T/fifo"
+expect_code 1 "render -o FIFO" "$CAD" render "$T/a.mid" -o "$T/fifo"
+[ -p "$T/fifo" ] && ok || bad "the FIFO was replaced"
+expect_code 1 "generate -o FOLDER" "$CAD" generate -m $MODEL -o "$T/midi" --bars 1
+[ -d "$T/midi" ] && ok || bad "the folder was replaced"
+ls -a "$T" | grep -q "tmp-" && bad "a temp file was left: $(ls -a "$T")" || ok
+
+# A missing or read-only output folder is reported before the first epoch.
+expect_code 1 "train -o missing/folder" "$CAD" train "$T/tiny.json" -o "$T/nope/m.safetensors" --hidden 8 --layers 1 --epochs 1
+grep -q "does not exist" "$T/err" && ! grep -q "^epoch" "$T/out" && ok || bad "missing folder: $(cat "$T/err")"
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
