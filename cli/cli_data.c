@@ -49,9 +49,41 @@ static int load_list(const char *dir, const char *list,
     return 0;
 }
 
+/* Moves every piece of add to the end of out (add ends up empty). */
+static int append_set(cad_roll_set *out, cad_roll_set *add)
+{
+    cad_error e;
+    int rc = 0;
+    for (int i = 0; i < add->n; i++)
+        if (rc || (rc = cad_roll_set_push(out, &add->pieces[i], &e)))
+            cad_roll_free(&add->pieces[i]);
+    if (rc)
+        fprintf(stderr, "cadenza: %s\n", e.msg);
+    cad_roll_set_free(add); /* only the array is left */
+    return rc;
+}
+
+static int load_split_into(const char *path, const char *split,
+                           const cad_roll_opts *o, cad_roll_set *out,
+                           int *found);
+
+/* The file and folder loaders start their set afresh; several DATA
+ * arguments must add up, so each loads into a set of its own first. */
 int cad_cli_load_split(const char *path, const char *split,
                        const cad_roll_opts *o, cad_roll_set *out,
                        int *found)
+{
+    cad_roll_set one = {0};
+    if (load_split_into(path, split, o, &one, found)) {
+        cad_roll_set_free(&one);
+        return -1;
+    }
+    return append_set(out, &one);
+}
+
+static int load_split_into(const char *path, const char *split,
+                           const cad_roll_opts *o, cad_roll_set *out,
+                           int *found)
 {
     struct stat st;
     cad_error e;

@@ -215,11 +215,13 @@ int cad_cmd_train(int argc, char **argv)
     cad_roll_set train = {0}, valid = {0};
     int has_valid = 0;
     for (int i = optind; i < argc; i++) {
-        int found;
+        int found, t0 = train.n, v0 = valid.n;
         if (cad_cli_load_split(argv[i], "train", &ro, &train, &found) ||
             cad_cli_load_split(argv[i], "valid", &ro, &valid, &found))
             goto fail_data;
         has_valid |= found;
+        printf("data: %s: %d training pieces, %d validation pieces\n",
+               argv[i], train.n - t0, valid.n - v0);
     }
     if (train.n == 0) {
         fprintf(stderr, "cadenza train: no training pieces found\n");

@@ -81,6 +81,14 @@ grep -q "valid nll" "$T/out" && ok || bad "train does not report validation NLL"
 expect_code 0 "resume" "$CAD" train "$T/tiny.json" -o "$T/m.safetensors" --hidden 8 --layers 1 --epochs 3 --batch 2 --resume
 grep -q "resumed from .* after epoch 2" "$T/out" && ok || bad "resume did not continue at epoch 3"
 grep -q "^epoch    3" "$T/out" && ok || bad "resume did not run epoch 3"
+# Every DATA argument counts, and the summary says how many pieces came
+# from each (issue 10, item 2).
+cat >"$T/two.json" <<'JSON'
+{"train": [[[60],[62],[64]]], "valid": [[[60],[62]]]}
+JSON
+expect_code 0 "train A B" "$CAD" train "$T/tiny.json" "$T/two.json" -o "$T/ab.safetensors" --hidden 8 --layers 1 --epochs 1
+grep -q "tiny.json: 2 training pieces, 1 validation" "$T/out" && grep -q "two.json: 1 training pieces, 1 validation" "$T/out" &&
+    grep -q "^data: 3 training pieces (13 frames), 2 validation pieces (5 frames)" "$T/out" && ok || bad "train A B: $(grep data: "$T/out")"
 expect_code 1 "train on nothing" "$CAD" train "$T/nothing" -o "$T/n.safetensors"
 expect_code 2 "train without -o" "$CAD" train "$T/tiny.json"
 
