@@ -2,6 +2,7 @@
  * early stopping, an atomic checkpoint every epoch and --resume. */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,49 @@ static int parse_hidden(const char *s, cad_model_config *c, int *n)
         c->hidden[(*n)++] = (int)v;
     }
     return *n ? 0 : -1;
+}
+
+/* The last part of a path ("data.json" of "/home/me/data.json"). */
+static const char *base_name(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--; /* "folder/" names the folder */
+    const char *s = path + n;
+    while (s > path && s[-1] != '/')
+        s--;
+    return s;
+}
+
+static void append(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t n = strlen(dst);
+    snprintf(dst + n, cap - n, "%s%s", a, b);
+}
+
+/* "cadenza train" and the options as given, but DATA and -o by their
+ * file names only and without --resume. getopt_long has moved the DATA
+ * arguments behind the options (argv[optind..]). */
+static int provenance(int argc, char **argv, char *out, size_t cap)
+{
+    snprintf(out, cap, "cadenza train");
+    for (int i = optind; i < argc; i++)
+        append(out, cap, " ", base_name(argv[i]));
+    for (int i = 1; i < optind; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--resume"))
+            continue;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < optind) {
+            append(out, cap, " -o ", base_name(argv[++i]));
+        } else if (!strncmp(a, "--output=", 9)) {
+            append(out, cap, " -o ", base_name(a + 9));
+        } else if (!strncmp(a, "-o", 2) && a[2]) {
+            append(out, cap, " -o ", base_name(a + 2));
+        } else {
+            append(out, cap, " ", a);
+        }
+    }
+    return strlen(out) + 1 >= cap ? -1 : 0;
 }
 
 /* Moves a seeded-random fraction of train's pieces into valid. */
@@ -268,6 +312,7 @@ int cad_cmd_train(int argc, char **argv)
         cad_model_free(m);
         goto fail_data;
     }
+    t.data_hash = cad_roll_set_hash(&valid, cad_roll_set_hash(&train, 0));
     if (resume) {
         if (cad_trainer_resume(&t, ckpt, &e)) {
             fprintf(stderr, "cadenza train: cannot resume: %s\n", e.msg);
@@ -275,13 +320,18 @@ int cad_cmd_train(int argc, char **argv)
         }
         printf("resumed from %s after epoch %ld\n", ckpt, t.epoch);
     }
-    /* Provenance goes into the model file. */
-    char cmd[2048] = "cadenza";
-    for (int i = 0; i < argc; i++) {
-        strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
-        strncat(cmd, argv[i], sizeof cmd - strlen(cmd) - 1);
+    /* Provenance goes into the model file: the command without the paths
+     * of the machine that ran it, and the data by name, size and content
+     * hash. --resume is left out: a resumed run is the same run. */
+    char cmd[2048], data_id[2048];
+    if (provenance(argc, argv, cmd, sizeof cmd) ||
+        cad_cli_describe_data((const char *const *)argv + optind,
+                              argc - optind, data_id, sizeof data_id)) {
+        fprintf(stderr, "cadenza train: cannot describe the data\n");
+        goto fail;
     }
     cad_model_set_meta(m, "train.command", cmd);
+    cad_model_set_meta(m, "train.data", data_id);
     printf("model: %d x LSTM(", mc.n_layers);
     for (int l = 0; l < mc.n_layers; l++)
         printf("%s%d", l ? "," : "", mc.hidden[l]);
@@ -290,14 +340,22 @@ int cad_cmd_train(int argc, char **argv)
            (double)tc.opt.lr, batch);
 
     progress_state ps = {isatty(2), 0};
-    double best = INFINITY, tr = 0, va = NAN;
-    const char *best_s = cad_model_get_meta(m, "train.best_valid_nll");
-    if (resume && best_s)
-        best = strtod(best_s, NULL);
-    long since = 0;
+    double tr = 0, va = NAN;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (t.epoch < epochs) {
+    /* Test hook: a kill -9 right after epoch N's checkpoint, at a point a
+     * test can choose (resuming must then give the uninterrupted run's
+     * model, byte for byte). */
+    const char *kill_at = getenv("CADENZA_TEST_KILL_AFTER_EPOCH");
+    for (;;) {
+        /* Checked first, so that a run resumed after its early stop does
+         * not train on. */
+        if (valid.n && patience > 0 && t.since_best >= patience) {
+            printf("early stop: no better validation NLL for %ld epochs\n", patience);
+            break;
+        }
+        if (t.epoch >= epochs)
+            break;
         if (cad_trainer_epoch(&t, &train, progress, &ps, &tr, &e)) {
             fprintf(stderr, "cadenza train: %s\n", e.msg);
             goto fail;
@@ -308,8 +366,9 @@ int cad_cmd_train(int argc, char **argv)
             goto fail;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        int better = valid.n ? va < best : 1;
+        double secs = t.seconds + (double)(t1.tv_sec - t0.tv_sec) +
+                      1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        int better = valid.n ? va < t.best : 1;
         printf("epoch %4ld  train nll %.4f  valid nll %.4f  %6.0fs%s\n", t.epoch,
                tr, va, secs, better ? "  *" : "");
         fflush(stdout);
@@ -323,27 +382,32 @@ int cad_cmd_train(int argc, char **argv)
         snprintf(buf, sizeof buf, "%.0f", secs);
         cad_model_set_meta(m, "train.seconds", buf);
         if (better) {
-            best = valid.n ? va : tr;
-            since = 0;
-            snprintf(buf, sizeof buf, "%.4f", best);
+            t.best = valid.n ? va : tr;
+            t.best_epoch = t.epoch;
+            t.since_best = 0;
+            snprintf(buf, sizeof buf, "%.4f", t.best);
             cad_model_set_meta(m, "train.best_valid_nll", buf);
             if (cad_model_save(m, out, &e)) {
                 fprintf(stderr, "cadenza train: %s\n", e.msg);
                 goto fail;
             }
         } else {
-            since++;
+            t.since_best++;
         }
-        if (cad_trainer_save(&t, ckpt, &e)) {
+        /* The checkpoint's clock: this process's time so far on top of
+         * the earlier ones'. */
+        double before = t.seconds;
+        t.seconds = secs;
+        int saved = cad_trainer_save(&t, ckpt, &e);
+        t.seconds = before;
+        if (saved) {
             fprintf(stderr, "cadenza train: %s\n", e.msg);
             goto fail;
         }
-        if (valid.n && patience > 0 && since >= patience) {
-            printf("early stop: no better validation NLL for %ld epochs\n", patience);
-            break;
-        }
+        if (kill_at && strtol(kill_at, NULL, 10) == t.epoch)
+            raise(SIGKILL);
     }
-    printf("best valid nll %.4f -> %s\n", best, out);
+    printf("best valid nll %.4f (epoch %ld) -> %s\n", t.best, t.best_epoch, out);
     free(ckpt);
     cad_trainer_free(&t);
     cad_model_free(m);

@@ -101,6 +101,7 @@ int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
         return cad_error_set(e, "batch must be >= 1 and seq-len >= 0");
     t->m = m;
     t->cfg = *c;
+    t->best = INFINITY;
     cad_rng_seed(&t->rng, seed);
     if (cad_optim_init(&t->opt, &c->opt, m->n_params, e))
         return -1;
@@ -218,4 +219,18 @@ out:
     free(t.y);
     free(t.mask);
     return rc;
+}
+
+uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h)
+{
+    const uint64_t prime = 0x100000001b3ULL;
+    if (!h)
+        h = 0xcbf29ce484222325ULL;
+    for (int p = 0; p < s->n; p++) {
+        const cad_roll *r = &s->pieces[p];
+        h = (h ^ (uint64_t)r->n_frames) * prime;
+        for (long i = 0; i < (long)r->n_frames * CAD_ROLL_KEYS; i++)
+            h = (h ^ r->on[i]) * prime;
+    }
+    return h;
 }

@@ -35,6 +35,14 @@ typedef struct {
     float *x, *y, *mask;
     long cap;          /* floats allocated in x and y */
     long epoch;        /* completed epochs */
+    /* The training loop's own state, kept in checkpoints so that a resumed
+     * run stops (early or not) exactly where the uninterrupted one would,
+     * on the same model: */
+    double best;       /* best validation NLL so far, exact (INFINITY: none) */
+    long best_epoch;   /* the epoch that reached it */
+    long since_best;   /* epochs since then */
+    double seconds;    /* training time before this process started */
+    uint64_t data_hash; /* the pieces and their order (cad_roll_set_hash) */
 } cad_trainer;
 
 int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
@@ -55,7 +63,13 @@ int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
 int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
                  long *frames, cad_error *e);
 
-/* Optimiser state and RNG into/out of a checkpoint file (with the model). */
+/* A fingerprint of a set of pieces in their order (FNV-1a over the
+ * frames): a checkpoint refuses to resume on other data. */
+uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h);
+
+/* Optimiser state, RNG, the loop's state (best, since_best, seconds) and
+ * the data's fingerprint into/out of a checkpoint file (with the model).
+ * Resuming on data with another fingerprint than t->data_hash fails. */
 int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e);
 int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e);
 

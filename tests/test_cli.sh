@@ -89,6 +89,35 @@ JSON
 expect_code 0 "train A B" "$CAD" train "$T/tiny.json" "$T/two.json" -o "$T/ab.safetensors" --hidden 8 --layers 1 --epochs 1
 grep -q "tiny.json: 2 training pieces, 1 validation" "$T/out" && grep -q "two.json: 1 training pieces, 1 validation" "$T/out" &&
     grep -q "^data: 3 training pieces (13 frames), 2 validation pieces (5 frames)" "$T/out" && ok || bad "train A B: $(grep data: "$T/out")"
+# --resume is exactly the uninterrupted run, early stopping included
+# (issue 10, item 3): killed (kill -9, by the test hook) one epoch before
+# its early stop, at it, and earlier, a run resumed with the same command
+# ends on the same model file and checkpoint, byte for byte.
+A="--hidden 8 --layers 1 --epochs 60 --patience 2 --batch 1 --lr 0.05"
+for seed in 1 2 3; do
+    mkdir -p "$T/u$seed"
+    "$CAD" train "$T/tiny.json" -o "$T/u$seed/m.safetensors" $A --seed $seed >"$T/out" 2>&1
+    grep -q "early stop" "$T/out" && ok || bad "seed $seed: no early stop to test against"
+    stop=$(grep "^epoch" "$T/out" | tail -n 1 | awk '{print $2}')
+    for k in $((stop - 1)) $stop 1; do
+        rm -rf "$T/r" && mkdir "$T/r"
+        CADENZA_TEST_KILL_AFTER_EPOCH=$k "$CAD" train "$T/tiny.json" -o "$T/r/m.safetensors" $A --seed $seed >/dev/null 2>&1
+        [ $? -eq 137 ] && ok || bad "seed $seed: the kill hook did not fire at epoch $k"
+        expect_code 0 "seed $seed: resume after epoch $k" "$CAD" train "$T/tiny.json" -o "$T/r/m.safetensors" $A --seed $seed --resume
+        cmp -s "$T/r/m.safetensors" "$T/u$seed/m.safetensors" && ok || bad "seed $seed, killed after epoch $k of $stop: resumed model differs"
+        cmp -s "$T/r/m.safetensors.ckpt" "$T/u$seed/m.safetensors.ckpt" && ok || bad "seed $seed, killed after epoch $k: checkpoint differs"
+    done
+done
+expect_code 1 "resume on other data" "$CAD" train "$T/two.json" -o "$T/r/m.safetensors" $A --seed 3 --resume
+grep -q "other data" "$T/err" && ok || bad "resume on other data: $(cat "$T/err")"
+
+# Provenance names the data by file name, size and content hash, never by
+# a path of this machine (issue 10, item 8).
+expect_code 0 "info of a trained model" "$CAD" info "$T/u1/m.safetensors"
+grep "train.command:" "$T/out" | grep -q "/" && bad "train.command holds a path: $(grep train.command "$T/out")" || ok
+grep -q "train.command: cadenza train tiny.json -o m.safetensors --hidden 8" "$T/out" && ok || bad "train.command: $(grep train.command "$T/out")"
+size=$(wc -c <"$T/tiny.json")
+grep -q "train.data: tiny.json ($size bytes, fnv1a64 [0-9a-f]\{16\})" "$T/out" && ok || bad "train.data: $(grep train.data "$T/out")"
 expect_code 1 "train on nothing" "$CAD" train "$T/nothing" -o "$T/n.safetensors"
 expect_code 2 "train without -o" "$CAD" train "$T/tiny.json"
 
