@@ -44,15 +44,24 @@ int cad_file_read_all(const char *path, size_t max_bytes, uint8_t **data,
         close(fd);
         return cad_error_set(e, "%s: is a directory, not a file", path);
     }
-    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes) {
+    /* /dev/zero or /dev/urandom would be read up to max_bytes (gigabytes,
+     * seconds, inside a host's process for the plugin) before the size
+     * check; a FIFO could block. Only a regular file has a size to check
+     * before reading. */
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return cad_error_set(e, "%s: is not a regular file (a device, FIFO "
+                                "or socket); refusing to read it", path);
+    }
+    if ((uint64_t)st.st_size > max_bytes) {
         close(fd);
         return cad_error_set(e, "%s: file too big (%lld bytes, limit %zu)",
                              path, (long long)st.st_size, max_bytes);
     }
 
-    /* Regular files: st_size is a good first guess. Pipes and files that
-     * grow while we read still work, and still stop at max_bytes. */
-    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+    /* st_size is a good first guess; a file that grows while we read
+     * still stops at max_bytes. */
+    size_t cap = (size_t)st.st_size + 1;
     if (cap > max_bytes + 1)
         cap = max_bytes + 1;
     uint8_t *buf = malloc(cap ? cap : 1);
@@ -102,6 +111,38 @@ int cad_file_read_all(const char *path, size_t max_bytes, uint8_t **data,
 }
 
 /* ---- temp files and commit -------------------------------------------- */
+
+int cad_file_peek(const char *path, void *buf, size_t n, size_t *got,
+                  uint64_t *size, cad_error *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return cad_error_set(e, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0)
+        rc = cad_error_set(e, "%s: cannot stat: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode))
+        rc = cad_error_set(e, "%s: is a directory, not a file", path);
+    else if (!S_ISREG(st.st_mode))
+        rc = cad_error_set(e, "%s: is not a regular file (a device, FIFO "
+                              "or socket); refusing to read it", path);
+    *got = 0;
+    while (rc == 0 && *got < n) {
+        ssize_t r = pread(fd, (char *)buf + *got, n - *got, (off_t)*got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rc = cad_error_set(e, "%s: read error: %s", path,
+                               strerror(errno));
+        if (r <= 0)
+            break;
+        *got += (size_t)r;
+    }
+    *size = rc == 0 ? (uint64_t)st.st_size : 0;
+    close(fd);
+    return rc;
+}
 
 /* ---- where an output goes ------------------------------------------- */
 

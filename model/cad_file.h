@@ -10,10 +10,17 @@
 #include "cad_error.h"
 
 /* Reads all of path into a malloc'd buffer (caller frees). Fails with a
- * message if the file is missing, unreadable, a directory, or larger than
+ * message if the file is missing, unreadable, not a regular file (a
+ * directory, device, FIFO: a size from stat comes first), or larger than
  * max_bytes. */
 int cad_file_read_all(const char *path, size_t max_bytes, uint8_t **data,
                       size_t *len, cad_error *e);
+
+/* The first n bytes of a regular file (fewer if it is shorter: *got) and
+ * its size, for formats that say in their first bytes how much is worth
+ * reading. Same refusals as cad_file_read_all. */
+int cad_file_peek(const char *path, void *buf, size_t n, size_t *got,
+                  uint64_t *size, cad_error *e);
 
 /* Where a write to path really lands: path itself, or for a symbolic link
  * the file it points to (followed link by link; a relative link is read

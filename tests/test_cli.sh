@@ -69,6 +69,9 @@ expect_code 1 "truncated model" "$CAD" info "$T/cut.safetensors"
 expect_code 1 "missing model" "$CAD" info "$T/nope.safetensors"
 grep -q "nope.safetensors" "$T/err" && ok || bad "error does not name the missing file"
 [ ! -e "$T/x.mid" ] && ok || bad "a failed run left an output file"
+# /dev/zero as a model was read for 2 GiB before "too big" (issue 10, item 5)
+expect_code 1 "/dev/zero as a model" timeout 10 "$CAD" info /dev/zero
+grep -q "not a regular file" "$T/err" && ok || bad "/dev/zero: $(cat "$T/err")"
 
 # train briefly, then resume: the checkpoint continues the run
 cat >"$T/tiny.json" <<'JSON'
