@@ -33,6 +33,9 @@ static void help(FILE *f)
 "  --lr X             learning rate (1e-3 for adam)\n"
 "  --batch N          sequences per batch (8)\n"
 "  --seq-len N        frames per sequence, 0 = whole pieces (0)\n"
+"  --chunk N          time steps held in memory at once (2048): longer\n"
+"                     sequences train in chunks that carry the LSTM state\n"
+"                     (truncated backpropagation through time)\n"
 "  --clip-norm X      clip the gradient's global norm (5; 0 = off)\n"
 "  --clip-value X     clip each gradient component (0 = off)\n"
 "  --epochs N         maximum epochs (100)\n"
@@ -52,7 +55,8 @@ static void help(FILE *f)
 
 enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
        O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
-       O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_HELP };
+       O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_CHUNK,
+       O_HELP };
 
 static const struct option opts[] = {
     {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
@@ -66,6 +70,7 @@ static const struct option opts[] = {
     {"valid-split", required_argument, 0, O_VSPLIT}, {"seed", required_argument, 0, O_SEED},
     {"resume", no_argument, 0, O_RESUME}, {"step-beats", required_argument, 0, O_STEPB},
     {"step-seconds", required_argument, 0, O_STEPS}, {"transpose", no_argument, 0, O_TRANS},
+    {"chunk", required_argument, 0, O_CHUNK},
     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 typedef struct {
@@ -177,7 +182,7 @@ int cad_cmd_train(int argc, char **argv)
     mc.dropout_in = 0.2f;
     cad_opt_kind ok = CAD_OPT_ADAM;
     double lr = -1, clip_norm = 5, clip_value = 0, vsplit = 0.1, d;
-    long batch = 8, seq_len = 0, epochs = 100, patience = 10, seed = 1, v;
+    long batch = 8, seq_len = 0, chunk = CAD_TRAIN_CHUNK, epochs = 100, patience = 10, seed = 1, v;
     long layers = -1;
     int resume = 0, nh = 1, c, step_given = 0;
     const char *out = NULL;
@@ -212,6 +217,7 @@ int cad_cmd_train(int argc, char **argv)
             break;
         case O_LR: if (cad_cli_double("train", "lr", optarg, 1e-7, 10, &lr)) return 2; break;
         case O_BATCH: if (cad_cli_int("train", "batch", optarg, 1, 4096, &batch)) return 2; break;
+        case O_CHUNK: if (cad_cli_int("train", "chunk", optarg, 16, 100000, &chunk)) return 2; break;
         case O_SEQ: if (cad_cli_int("train", "seq-len", optarg, 0, 100000, &seq_len)) return 2; break;
         case O_CLIPN: if (cad_cli_double("train", "clip-norm", optarg, 0, 1e6, &clip_norm)) return 2; break;
         case O_CLIPV: if (cad_cli_double("train", "clip-value", optarg, 0, 1e6, &clip_value)) return 2; break;
@@ -300,7 +306,7 @@ int cad_cmd_train(int argc, char **argv)
         fprintf(stderr, "cadenza train: %s\n", e.msg);
         goto fail_data;
     }
-    cad_train_config tc = {(int)batch, (int)seq_len, {0}};
+    cad_train_config tc = {(int)batch, (int)seq_len, {0}, (int)chunk};
     cad_opt_config_default(&tc.opt, ok);
     if (lr > 0)
         tc.opt.lr = (float)lr;

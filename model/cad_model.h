@@ -93,6 +93,14 @@ typedef struct cad_model_ws cad_model_ws;
 cad_model_ws *cad_model_ws_new(void);
 void cad_model_ws_free(cad_model_ws *ws);
 
+/* Truncated backpropagation through time, for pieces too long to hold at
+ * once: with carry on, each forward starts from the LSTM state the
+ * previous forward (of the same batch size) ended in, instead of zero, so
+ * a long batch can be run as consecutive chunks of time. Gradients stop at
+ * a chunk's start. Off by default; turning it on or off drops any state
+ * kept, so the next forward starts from zero either way. */
+void cad_model_ws_carry(cad_model_ws *ws, int on);
+
 /* Forward over a batch. train = 1 applies dropout (drawn from rng).
  * Adds the masked training loss and NLL sums (nats) to *loss and *nll.
  * Returns 0, or -1 if the workspace could not grow (out of memory). */

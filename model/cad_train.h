@@ -6,7 +6,15 @@
  * input before a piece's first frame is silence. With seq_len > 0, pieces
  * are cut into chunks of that many frames (the last may be shorter), each
  * starting from a zero LSTM state but with the real preceding frame as its
- * first input; with seq_len = 0, every piece is one sequence. */
+ * first input; with seq_len = 0, every piece is one sequence.
+ *
+ * Memory depends on the chunk, not on the piece: a batch whose longest
+ * sequence has more than `chunk` frames is run as consecutive chunks of
+ * that many time steps, each starting from the LSTM state the previous one
+ * ended in (truncated backpropagation through time: the gradient stops at
+ * a chunk's start), with one optimiser step for the whole batch. Batches
+ * that fit in one chunk train exactly as before. Evaluation runs in chunks
+ * the same way; there, carrying the state makes it exact. */
 #ifndef CAD_TRAIN_H
 #define CAD_TRAIN_H
 
@@ -18,10 +26,15 @@ typedef struct {
     int piece, start, len;
 } cad_seq;
 
+/* Longer than every piece of the JSB and Nottingham benchmarks (at most
+ * 144 and 1788 frames), so their training is as it was before chunks. */
+#define CAD_TRAIN_CHUNK 2048
+
 typedef struct {
     int batch;        /* sequences per batch */
     int seq_len;      /* 0 = whole pieces */
     cad_opt_config opt;
+    int chunk;        /* time steps held at once; 0 = CAD_TRAIN_CHUNK */
 } cad_train_config;
 
 typedef struct {
