@@ -69,6 +69,10 @@ expect_code 1 "truncated model" "$CAD" info "$T/cut.safetensors"
 expect_code 1 "missing model" "$CAD" info "$T/nope.safetensors"
 grep -q "nope.safetensors" "$T/err" && ok || bad "error does not name the missing file"
 [ ! -e "$T/x.mid" ] && ok || bad "a failed run left an output file"
+# Finite weights whose forward pass overflows (all 3e38): refused with a
+# message, not -nan or noise with exit 0 (issue 10, item 6)
+expect_code 1 "overflowing model" "$CAD" generate -m tests/corpus/model/issue10_overflow.safetensors -o "$T/x.mid" --bars 1
+grep -q "not finite" "$T/err" && ok || bad "overflowing model: $(cat "$T/err")"
 # /dev/zero as a model was read for 2 GiB before "too big" (issue 10, item 5)
 expect_code 1 "/dev/zero as a model" timeout 10 "$CAD" info /dev/zero
 grep -q "not a regular file" "$T/err" && ok || bad "/dev/zero: $(cat "$T/err")"

@@ -259,6 +259,31 @@ static void test_determinism(void)
  * consecutive chunks that carry the LSTM state computes the whole pass's
  * NLL; training holds one chunk of the batch at a time; a batch that fits
  * in one chunk trains exactly as before. */
+/* All weights 3e38: finite, so the file checks pass, but the forward
+ * pass overflows. cad_model_load (the CLI's and the plugin worker's
+ * loader) must refuse it with a message (issue 10, item 6). */
+static void test_overflow(void)
+{
+    for (int head = 0; head < 2; head++) {
+        cad_model *m = small_model(head ? CAD_HEAD_NADE : CAD_HEAD_SIGMOID, 2);
+        cad_error e = {{0}};
+        for (long i = 0; i < m->n_params; i++)
+            m->w[i] = 3e38f;
+        CHECK(cad_model_save(m, tmp("huge.safetensors"), &e) == 0);
+        cad_model_free(m);
+        m = NULL;
+        CHECK(cad_model_load(tmp("huge.safetensors"), &m, &e) == -1 && !m);
+        CHECKF(strstr(e.msg, "not finite") && strstr(e.msg, "huge.safetensors"),
+               "%s", e.msg);
+    }
+    cad_model *m = small_model(CAD_HEAD_NADE, 2);
+    cad_error e;
+    CHECK(cad_model_save(m, tmp("fine.safetensors"), &e) == 0);
+    cad_model_free(m);
+    CHECKF(cad_model_load(tmp("fine.safetensors"), &m, &e) == 0, "%s", e.msg);
+    cad_model_free(m);
+}
+
 static void test_chunks(void)
 {
     cad_model *m = small_model(CAD_HEAD_NADE, 3);
@@ -336,6 +361,7 @@ int main(void)
     test_bad_models();
     test_determinism();
     test_chunks();
+    test_overflow();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
