@@ -70,6 +70,8 @@ int cad_model_alloc(const cad_model_config *c, cad_model **out, cad_error *e);
 int cad_model_save(const cad_model *m, const char *path, cad_error *e);
 /* Builds a model from a parsed safetensors file (validates every shape). */
 int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e);
+/* f borrows m's weights (no copy): free f before m, and save it before
+ * m's weights change. */
 int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e);
 /* Three steps of the forward pass on a probe input: fails with a message
  * if the outputs are not finite (finite weights can still overflow).

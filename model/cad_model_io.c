@@ -218,7 +218,8 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
     memset(f, 0, sizeof *f);
     for (int i = 0; i < m->n_info; i++) {
         const cad_param_info *p = &m->info[i];
-        if (cad_st_add(f, p->name, p->ndim, p->shape, m->w + p->offset, e))
+        if (cad_st_add_view(f, p->name, p->ndim, p->shape, m->w + p->offset,
+                            e))
             goto fail;
     }
     /* Provenance first, then the architecture (which wins on a clash). */

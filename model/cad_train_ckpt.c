@@ -20,9 +20,10 @@ int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e)
     int64_t n = t->m->n_params;
     char buf[128];
     int rc = -1;
-    if (t->opt.m && cad_st_add(&f, "optim.m", 1, &n, t->opt.m, e))
+    /* Views, not copies: the file is streamed from the trainer's memory. */
+    if (t->opt.m && cad_st_add_view(&f, "optim.m", 1, &n, t->opt.m, e))
         goto out;
-    if (t->opt.v && cad_st_add(&f, "optim.v", 1, &n, t->opt.v, e))
+    if (t->opt.v && cad_st_add_view(&f, "optim.v", 1, &n, t->opt.v, e))
         goto out;
     snprintf(buf, sizeof buf, "%ld", t->epoch);
     if (cad_st_set_meta(&f, "train.epoch", buf, e))
