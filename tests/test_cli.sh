@@ -203,6 +203,25 @@ expect_code 1 "generate -o FOLDER" "$CAD" generate -m $MODEL -o "$T/midi" --bars
 [ -d "$T/midi" ] && ok || bad "the folder was replaced"
 ls -a "$T" | grep -q "tmp-" && bad "a temp file was left: $(ls -a "$T")" || ok
 
+# A SoundFont with the right outline and a broken pdta: FluidSynth's
+# fallback loader printed a GLib CRITICAL line before our message (issue
+# 10, item 7). One line, ours.
+printf 'RIFF\064\000\000\000sfbkLIST\004\000\000\000INFOLIST\004\000\000\000sdtaLIST\020\000\000\000pdtaphdr\046\000\000\000\001\001\001\001' >"$T/pdta.sf2"
+expect_code 1 "broken SoundFont" "$CAD" render "$T/a.mid" -o "$T/sf.wav" --soundfont "$T/pdta.sf2"
+[ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^cadenza render: soundfont .*pdta.sf2: FluidSynth cannot load it" "$T/err" && ok || bad "broken SoundFont: $(cat "$T/err")"
+
+# Temp files left by a killed save (ours: ".NAME.tmp-PID-N") are removed
+# by the next save of NAME once their process is gone; a live process's
+# are left alone (issue 10, item 7).
+dead=$(sh -c 'echo $$')
+: >"$T/.kept.mid.tmp-$dead-0"
+: >"$T/.kept.mid.tmp-$$-0"
+: >"$T/.other.mid.tmp-$dead-0"
+expect_code 0 "save next to stale temp files" "$CAD" generate -m $MODEL -o "$T/kept.mid" --bars 1
+[ ! -e "$T/.kept.mid.tmp-$dead-0" ] && ok || bad "a dead process's temp file was left"
+[ -e "$T/.kept.mid.tmp-$$-0" ] && [ -e "$T/.other.mid.tmp-$dead-0" ] && ok || bad "a live process's or another name's temp file was removed"
+rm -f "$T/.kept.mid.tmp-$$-0" "$T/.other.mid.tmp-$dead-0"
+
 # A missing or read-only output folder is reported before the first epoch.
 expect_code 1 "train -o missing/folder" "$CAD" train "$T/tiny.json" -o "$T/nope/m.safetensors" --hidden 8 --layers 1 --epochs 1
 grep -q "does not exist" "$T/err" && ! grep -q "^epoch" "$T/out" && ok || bad "missing folder: $(cat "$T/err")"
