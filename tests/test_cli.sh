@@ -151,6 +151,12 @@ if [ -x /usr/bin/time ] && ! ldd "$CAD" 2>/dev/null | grep -q libasan; then
 fi
 expect_code 0 "eval on a 300,000-frame piece" "$CAD" eval -m "$T/long.safetensors" "$T/long.json" --split train
 
+for m in presets/default.safetensors presets/nottingham.safetensors; do
+    expect_code 0 "info $m" "$CAD" info $m
+    grep "train.command:" "$T/out" | grep -q "/" && bad "$m: train.command holds a path: $(grep train.command "$T/out")" || ok
+    grep -q "train.data: .*json ([0-9]* bytes, fnv1a64 [0-9a-f]\{16\})" "$T/out" && ok || bad "$m: no train.data"
+done
+
 expect_code 1 "train on nothing" "$CAD" train "$T/nothing" -o "$T/n.safetensors"
 expect_code 2 "train without -o" "$CAD" train "$T/tiny.json"
 
