@@ -5,6 +5,8 @@
 #ifndef CAD_CLI_H
 #define CAD_CLI_H
 
+#include <stddef.h>
+
 int cad_cmd_train(int argc, char **argv);
 int cad_cmd_generate(int argc, char **argv);
 int cad_cmd_render(int argc, char **argv);
@@ -21,6 +23,21 @@ int cad_cli_double(const char *cmd, const char *opt, const char *s,
 /* The default model: $CADENZA_MODEL, else the installed data dir copy,
  * else presets/default.safetensors relative to the working directory. */
 const char *cad_cli_default_model(void);
+
+/* Before any work starts: every output must be writable (a regular file
+ * or a new name in a writable folder; a link is written through) and must
+ * not be the same file (device and inode, links followed) as any input or
+ * any other output. Inputs that are folders count with the files directly
+ * in them. Prints "cadenza CMD: ..." naming both files and returns -1. */
+int cad_cli_check_paths(const char *cmd, const char *const *in, int n_in,
+                        const char *const *out, int n_out);
+
+/* Provenance of training data, without the paths of this machine: for
+ * each file "NAME (N bytes, fnv1a64 HASH)", for each folder "NAME/ (K
+ * files, N bytes, fnv1a64 HASH)" over its files' names and contents in
+ * name order; "; " between them. Returns -1 if one cannot be read. */
+int cad_cli_describe_data(const char *const *paths, int n, char *out,
+                          size_t cap);
 
 /* Loads the pieces of one split from DATA: a piano-roll JSON file (the
  * split's key) or a MIDI folder (its SPLIT.txt list, or for "train"/"all"

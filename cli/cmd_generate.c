@@ -116,6 +116,10 @@ int cad_cmd_generate(int argc, char **argv)
     }
     if (!model)
         model = cad_cli_default_model();
+    const char *ins[3] = {model, primer ? primer : model, sf ? sf : model};
+    const char *outs[2] = {out, wav ? wav : out};
+    if (cad_cli_check_paths("generate", ins, 3, outs, wav ? 2 : 1))
+        return 1;
     cad_error e;
     cad_model *m;
     if (cad_model_load(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {

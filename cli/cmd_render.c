@@ -82,6 +82,9 @@ int cad_cmd_render(int argc, char **argv)
         return 2;
     }
 
+    const char *ins[2] = {argv[optind], o.soundfont ? o.soundfont : argv[optind]};
+    if (cad_cli_check_paths("render", ins, 2, &out, 1))
+        return 1;
     cad_error e = {{0}};
     if (cad_render_midi_to_wav(argv[optind], out, &o, &e) != 0) {
         fprintf(stderr, "cadenza render: %s\n", e.msg);

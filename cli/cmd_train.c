@@ -2,6 +2,7 @@
  * early stopping, an atomic checkpoint every epoch and --resume. */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@ static void help(FILE *f)
 "  --lr X             learning rate (1e-3 for adam)\n"
 "  --batch N          sequences per batch (8)\n"
 "  --seq-len N        frames per sequence, 0 = whole pieces (0)\n"
+"  --chunk N          time steps held in memory at once (2048): longer\n"
+"                     sequences train in chunks that carry the LSTM state\n"
+"                     (truncated backpropagation through time)\n"
 "  --clip-norm X      clip the gradient's global norm (5; 0 = off)\n"
 "  --clip-value X     clip each gradient component (0 = off)\n"
 "  --epochs N         maximum epochs (100)\n"
@@ -51,7 +55,8 @@ static void help(FILE *f)
 
 enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
        O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
-       O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_HELP };
+       O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_CHUNK,
+       O_HELP };
 
 static const struct option opts[] = {
     {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
@@ -65,6 +70,7 @@ static const struct option opts[] = {
     {"valid-split", required_argument, 0, O_VSPLIT}, {"seed", required_argument, 0, O_SEED},
     {"resume", no_argument, 0, O_RESUME}, {"step-beats", required_argument, 0, O_STEPB},
     {"step-seconds", required_argument, 0, O_STEPS}, {"transpose", no_argument, 0, O_TRANS},
+    {"chunk", required_argument, 0, O_CHUNK},
     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 typedef struct {
@@ -101,6 +107,49 @@ static int parse_hidden(const char *s, cad_model_config *c, int *n)
     return *n ? 0 : -1;
 }
 
+/* The last part of a path ("data.json" of "/home/me/data.json"). */
+static const char *base_name(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--; /* "folder/" names the folder */
+    const char *s = path + n;
+    while (s > path && s[-1] != '/')
+        s--;
+    return s;
+}
+
+static void append(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t n = strlen(dst);
+    snprintf(dst + n, cap - n, "%s%s", a, b);
+}
+
+/* "cadenza train" and the options as given, but DATA and -o by their
+ * file names only and without --resume. getopt_long has moved the DATA
+ * arguments behind the options (argv[optind..]). */
+static int provenance(int argc, char **argv, char *out, size_t cap)
+{
+    snprintf(out, cap, "cadenza train");
+    for (int i = optind; i < argc; i++)
+        append(out, cap, " ", base_name(argv[i]));
+    for (int i = 1; i < optind; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--resume"))
+            continue;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < optind) {
+            append(out, cap, " -o ", base_name(argv[++i]));
+        } else if (!strncmp(a, "--output=", 9)) {
+            append(out, cap, " -o ", base_name(a + 9));
+        } else if (!strncmp(a, "-o", 2) && a[2]) {
+            append(out, cap, " -o ", base_name(a + 2));
+        } else {
+            append(out, cap, " ", a);
+        }
+    }
+    return strlen(out) + 1 >= cap ? -1 : 0;
+}
+
 /* Moves a seeded-random fraction of train's pieces into valid. */
 static int carve_valid(cad_roll_set *train, cad_roll_set *valid, double frac,
                        uint64_t seed)
@@ -133,7 +182,7 @@ int cad_cmd_train(int argc, char **argv)
     mc.dropout_in = 0.2f;
     cad_opt_kind ok = CAD_OPT_ADAM;
     double lr = -1, clip_norm = 5, clip_value = 0, vsplit = 0.1, d;
-    long batch = 8, seq_len = 0, epochs = 100, patience = 10, seed = 1, v;
+    long batch = 8, seq_len = 0, chunk = CAD_TRAIN_CHUNK, epochs = 100, patience = 10, seed = 1, v;
     long layers = -1;
     int resume = 0, nh = 1, c, step_given = 0;
     const char *out = NULL;
@@ -168,6 +217,7 @@ int cad_cmd_train(int argc, char **argv)
             break;
         case O_LR: if (cad_cli_double("train", "lr", optarg, 1e-7, 10, &lr)) return 2; break;
         case O_BATCH: if (cad_cli_int("train", "batch", optarg, 1, 4096, &batch)) return 2; break;
+        case O_CHUNK: if (cad_cli_int("train", "chunk", optarg, 16, 100000, &chunk)) return 2; break;
         case O_SEQ: if (cad_cli_int("train", "seq-len", optarg, 0, 100000, &seq_len)) return 2; break;
         case O_CLIPN: if (cad_cli_double("train", "clip-norm", optarg, 0, 1e6, &clip_norm)) return 2; break;
         case O_CLIPV: if (cad_cli_double("train", "clip-value", optarg, 0, 1e6, &clip_value)) return 2; break;
@@ -198,15 +248,30 @@ int cad_cmd_train(int argc, char **argv)
     for (int l = nh; l < layers; l++)
         mc.hidden[l] = mc.hidden[nh - 1];
     mc.n_layers = (int)layers;
+    size_t ol = strlen(out) + 6;
+    char *ckpt = malloc(ol);
+    if (!ckpt)
+        return 1;
+    snprintf(ckpt, ol, "%s.ckpt", out);
+    /* Before any data is read: a model written over its own training data,
+     * or into a folder that is missing, must not cost an epoch first. */
+    const char *outs[2] = {out, ckpt};
+    if (cad_cli_check_paths("train", (const char *const *)argv + optind,
+                            argc - optind, outs, 2)) {
+        free(ckpt);
+        return 1;
+    }
 
     cad_roll_set train = {0}, valid = {0};
     int has_valid = 0;
     for (int i = optind; i < argc; i++) {
-        int found;
+        int found, t0 = train.n, v0 = valid.n;
         if (cad_cli_load_split(argv[i], "train", &ro, &train, &found) ||
             cad_cli_load_split(argv[i], "valid", &ro, &valid, &found))
             goto fail_data;
         has_valid |= found;
+        printf("data: %s: %d training pieces, %d validation pieces\n",
+               argv[i], train.n - t0, valid.n - v0);
     }
     if (train.n == 0) {
         fprintf(stderr, "cadenza train: no training pieces found\n");
@@ -241,7 +306,7 @@ int cad_cmd_train(int argc, char **argv)
         fprintf(stderr, "cadenza train: %s\n", e.msg);
         goto fail_data;
     }
-    cad_train_config tc = {(int)batch, (int)seq_len, {0}};
+    cad_train_config tc = {(int)batch, (int)seq_len, {0}, (int)chunk};
     cad_opt_config_default(&tc.opt, ok);
     if (lr > 0)
         tc.opt.lr = (float)lr;
@@ -253,9 +318,7 @@ int cad_cmd_train(int argc, char **argv)
         cad_model_free(m);
         goto fail_data;
     }
-    size_t ol = strlen(out) + 6;
-    char *ckpt = malloc(ol);
-    snprintf(ckpt, ol, "%s.ckpt", out);
+    t.data_hash = cad_roll_set_hash(&valid, cad_roll_set_hash(&train, 0));
     if (resume) {
         if (cad_trainer_resume(&t, ckpt, &e)) {
             fprintf(stderr, "cadenza train: cannot resume: %s\n", e.msg);
@@ -263,13 +326,18 @@ int cad_cmd_train(int argc, char **argv)
         }
         printf("resumed from %s after epoch %ld\n", ckpt, t.epoch);
     }
-    /* Provenance goes into the model file. */
-    char cmd[2048] = "cadenza";
-    for (int i = 0; i < argc; i++) {
-        strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
-        strncat(cmd, argv[i], sizeof cmd - strlen(cmd) - 1);
+    /* Provenance goes into the model file: the command without the paths
+     * of the machine that ran it, and the data by name, size and content
+     * hash. --resume is left out: a resumed run is the same run. */
+    char cmd[2048], data_id[2048];
+    if (provenance(argc, argv, cmd, sizeof cmd) ||
+        cad_cli_describe_data((const char *const *)argv + optind,
+                              argc - optind, data_id, sizeof data_id)) {
+        fprintf(stderr, "cadenza train: cannot describe the data\n");
+        goto fail;
     }
     cad_model_set_meta(m, "train.command", cmd);
+    cad_model_set_meta(m, "train.data", data_id);
     printf("model: %d x LSTM(", mc.n_layers);
     for (int l = 0; l < mc.n_layers; l++)
         printf("%s%d", l ? "," : "", mc.hidden[l]);
@@ -278,14 +346,22 @@ int cad_cmd_train(int argc, char **argv)
            (double)tc.opt.lr, batch);
 
     progress_state ps = {isatty(2), 0};
-    double best = INFINITY, tr = 0, va = NAN;
-    const char *best_s = cad_model_get_meta(m, "train.best_valid_nll");
-    if (resume && best_s)
-        best = strtod(best_s, NULL);
-    long since = 0;
+    double tr = 0, va = NAN;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (t.epoch < epochs) {
+    /* Test hook: a kill -9 right after epoch N's checkpoint, at a point a
+     * test can choose (resuming must then give the uninterrupted run's
+     * model, byte for byte). */
+    const char *kill_at = getenv("CADENZA_TEST_KILL_AFTER_EPOCH");
+    for (;;) {
+        /* Checked first, so that a run resumed after its early stop does
+         * not train on. */
+        if (valid.n && patience > 0 && t.since_best >= patience) {
+            printf("early stop: no better validation NLL for %ld epochs\n", patience);
+            break;
+        }
+        if (t.epoch >= epochs)
+            break;
         if (cad_trainer_epoch(&t, &train, progress, &ps, &tr, &e)) {
             fprintf(stderr, "cadenza train: %s\n", e.msg);
             goto fail;
@@ -296,8 +372,9 @@ int cad_cmd_train(int argc, char **argv)
             goto fail;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        int better = valid.n ? va < best : 1;
+        double secs = t.seconds + (double)(t1.tv_sec - t0.tv_sec) +
+                      1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        int better = valid.n ? va < t.best : 1;
         printf("epoch %4ld  train nll %.4f  valid nll %.4f  %6.0fs%s\n", t.epoch,
                tr, va, secs, better ? "  *" : "");
         fflush(stdout);
@@ -311,27 +388,32 @@ int cad_cmd_train(int argc, char **argv)
         snprintf(buf, sizeof buf, "%.0f", secs);
         cad_model_set_meta(m, "train.seconds", buf);
         if (better) {
-            best = valid.n ? va : tr;
-            since = 0;
-            snprintf(buf, sizeof buf, "%.4f", best);
+            t.best = valid.n ? va : tr;
+            t.best_epoch = t.epoch;
+            t.since_best = 0;
+            snprintf(buf, sizeof buf, "%.4f", t.best);
             cad_model_set_meta(m, "train.best_valid_nll", buf);
             if (cad_model_save(m, out, &e)) {
                 fprintf(stderr, "cadenza train: %s\n", e.msg);
                 goto fail;
             }
         } else {
-            since++;
+            t.since_best++;
         }
-        if (cad_trainer_save(&t, ckpt, &e)) {
+        /* The checkpoint's clock: this process's time so far on top of
+         * the earlier ones'. */
+        double before = t.seconds;
+        t.seconds = secs;
+        int saved = cad_trainer_save(&t, ckpt, &e);
+        t.seconds = before;
+        if (saved) {
             fprintf(stderr, "cadenza train: %s\n", e.msg);
             goto fail;
         }
-        if (valid.n && patience > 0 && since >= patience) {
-            printf("early stop: no better validation NLL for %ld epochs\n", patience);
-            break;
-        }
+        if (kill_at && strtol(kill_at, NULL, 10) == t.epoch)
+            raise(SIGKILL);
     }
-    printf("best valid nll %.4f -> %s\n", best, out);
+    printf("best valid nll %.4f (epoch %ld) -> %s\n", t.best, t.best_epoch, out);
     free(ckpt);
     cad_trainer_free(&t);
     cad_model_free(m);
@@ -339,10 +421,10 @@ int cad_cmd_train(int argc, char **argv)
     cad_roll_set_free(&valid);
     return 0;
 fail:
-    free(ckpt);
     cad_trainer_free(&t);
     cad_model_free(m);
 fail_data:
+    free(ckpt);
     cad_roll_set_free(&train);
     cad_roll_set_free(&valid);
     return 1;

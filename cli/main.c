@@ -1,9 +1,23 @@
 /* cadenza: train piano-roll LSTMs, generate MIDI with them, bounce MIDI to
  * WAV through FluidSynth, and evaluate models on the standard benchmarks. */
+#include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* FluidSynth falls back to libinstpatch for a file that is not a good
+ * SoundFont, and libinstpatch reports its own failure as a GLib CRITICAL
+ * line on stderr, before our message says the same thing plainly. In our
+ * own process (never in the plugin: a host's GLib settings are not ours)
+ * GLib's messages are dropped; failures reach the user through the error
+ * FluidSynth returns. CADENZA_DEBUG=1 keeps them. */
+static void quiet_glib(const gchar *domain, GLogLevelFlags level,
+                       const gchar *message, gpointer data)
+{
+    (void)domain, (void)level, (void)message, (void)data;
+}
 
 static const struct {
     const char *name;
@@ -28,6 +42,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    const char *debug = getenv("CADENZA_DEBUG");
+    if (!debug || !*debug || !strcmp(debug, "0"))
+        g_log_set_default_handler(quiet_glib, NULL);
     if (argc < 2) {
         usage(stderr);
         return 2;

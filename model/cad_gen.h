@@ -24,6 +24,8 @@ typedef struct {
     double step_seconds;/* frame length in seconds (0 if in beats) */
 } cad_model_info;
 
+/* Loads and checks a model file; a model whose forward pass overflows on
+ * a probe input (finite weights, non-finite outputs) is refused too. */
 int cad_model_load(const char *path, cad_model **out, cad_error *e);
 void cad_model_free(cad_model *m);
 void cad_model_get_info(const cad_model *m, cad_model_info *info);

@@ -44,7 +44,7 @@ static void lstm_cell(int B, int H, float *gates, const float *c_prev,
 }
 
 void cad_lstm_forward(const cad_lstm_layer *L, int T, int B, const float *x,
-                      cad_lstm_acts *a)
+                      cad_lstm_acts *a, const float *h0, const float *c0)
 {
     const int H = L->n_hid, G = 4 * H, N = T * B;
     /* The input projection of every step at once: one large GEMM is far
@@ -56,8 +56,13 @@ void cad_lstm_forward(const cad_lstm_layer *L, int T, int B, const float *x,
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, G, L->n_in, 1.0f,
                 x, L->n_in, L->w_ih, L->n_in, 1.0f, a->gates, G);
-    memset(a->h, 0, sizeof(float) * B * H);
-    memset(a->c, 0, sizeof(float) * B * H);
+    if (h0 && c0) {
+        memcpy(a->h, h0, sizeof(float) * B * H);
+        memcpy(a->c, c0, sizeof(float) * B * H);
+    } else {
+        memset(a->h, 0, sizeof(float) * B * H);
+        memset(a->c, 0, sizeof(float) * B * H);
+    }
     for (int t = 0; t < T; t++) {
         float *gt = a->gates + (long)t * B * G;
         const float *hp = a->h + (long)t * B * H;

@@ -34,9 +34,11 @@ long cad_lstm_acts_size(int n_hid, int T, int B);
 void cad_lstm_acts_bind(cad_lstm_acts *a, float *mem, int n_hid, int T,
                         int B);
 
-/* x: [T, B, In]. Starts from zero state. */
+/* x: [T, B, In]. Starts from the state h0, c0 ([B, H] each), or from
+ * zero when they are NULL. The state after the last step is left in
+ * a->h and a->c at row T. */
 void cad_lstm_forward(const cad_lstm_layer *L, int T, int B, const float *x,
-                      cad_lstm_acts *a);
+                      cad_lstm_acts *a, const float *h0, const float *c0);
 
 /* dh: gradient of the loss w.r.t. h[1..T] ([T, B, H]); it is used as
  * scratch and destroyed. Accumulates into the layer's gradients and, if dx

@@ -70,7 +70,13 @@ int cad_model_alloc(const cad_model_config *c, cad_model **out, cad_error *e);
 int cad_model_save(const cad_model *m, const char *path, cad_error *e);
 /* Builds a model from a parsed safetensors file (validates every shape). */
 int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e);
+/* f borrows m's weights (no copy): free f before m, and save it before
+ * m's weights change. */
 int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e);
+/* Three steps of the forward pass on a probe input: fails with a message
+ * if the outputs are not finite (finite weights can still overflow).
+ * cad_model_load runs it on every file it loads. */
+int cad_model_probe(cad_model *m, cad_error *e);
 int cad_model_set_meta(cad_model *m, const char *key, const char *val);
 const char *cad_model_get_meta(const cad_model *m, const char *key);
 void cad_model_zero_grad(cad_model *m);
@@ -92,6 +98,14 @@ typedef struct {
 typedef struct cad_model_ws cad_model_ws;
 cad_model_ws *cad_model_ws_new(void);
 void cad_model_ws_free(cad_model_ws *ws);
+
+/* Truncated backpropagation through time, for pieces too long to hold at
+ * once: with carry on, each forward starts from the LSTM state the
+ * previous forward (of the same batch size) ended in, instead of zero, so
+ * a long batch can be run as consecutive chunks of time. Gradients stop at
+ * a chunk's start. Off by default; turning it on or off drops any state
+ * kept, so the next forward starts from zero either way. */
+void cad_model_ws_carry(cad_model_ws *ws, int on);
 
 /* Forward over a batch. train = 1 applies dropout (drawn from rng).
  * Adds the masked training loss and NLL sums (nats) to *loss and *nll.

@@ -19,15 +19,29 @@ struct cad_model_ws {
     float *hrow;   /* NADE chain scratch */
     float *dA, *dB;  /* gradients w.r.t. layer outputs / inputs */
     float *dgates;
+    /* The LSTM state a forward ended in, per layer h then c ([B, H] each),
+     * kept apart from mem (which the next forward re-carves). */
+    float *state;
+    long state_cap;
+    int state_B;  /* batch size it was made for; 0 = none */
+    int carry;
 };
 
 cad_model_ws *cad_model_ws_new(void) { return calloc(1, sizeof(cad_model_ws)); }
 
 void cad_model_ws_free(cad_model_ws *ws)
 {
-    if (ws)
+    if (ws) {
         free(ws->mem);
+        free(ws->state);
+    }
     free(ws);
+}
+
+void cad_model_ws_carry(cad_model_ws *ws, int on)
+{
+    ws->carry = on;
+    ws->state_B = 0;
 }
 
 static int max_width(const cad_model_config *c)
@@ -111,14 +125,36 @@ int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
     const long N = (long)T * B;
     if (ws_prepare(m, ws, T, B, e))
         return -1;
+    long state_need = 0;
+    for (int l = 0; l < L; l++)
+        state_need += 2L * B * c->hidden[l];
+    if (ws->carry && state_need > ws->state_cap) {
+        float *st = realloc(ws->state, sizeof(float) * (size_t)state_need);
+        if (!st)
+            return cad_error_set(e, "out of memory for the LSTM state");
+        ws->state = st;
+        ws->state_cap = state_need;
+        ws->state_B = 0;
+    }
+    const int from_state = ws->carry && ws->state_B == B;
     const float *in = b->x;
+    float *st = ws->state;
     for (int l = 0; l < L; l++) {
         float p = l == 0 ? c->dropout_in : c->dropout;
+        const long bh = (long)B * c->hidden[l];
         dropout(N * m->lstm[l].n_in, in, ws->xin[l], ws->xmask[l], p, train,
                 rng);
-        cad_lstm_forward(&m->lstm[l], T, B, ws->xin[l], &ws->acts[l]);
-        in = ws->acts[l].h + (long)B * c->hidden[l]; /* skip the h0 row */
+        cad_lstm_forward(&m->lstm[l], T, B, ws->xin[l], &ws->acts[l],
+                         from_state ? st : NULL, from_state ? st + bh : NULL);
+        if (ws->carry) { /* the state after step T, for the next chunk */
+            memcpy(st, ws->acts[l].h + (long)T * bh, sizeof(float) * bh);
+            memcpy(st + bh, ws->acts[l].c + (long)T * bh, sizeof(float) * bh);
+            st += 2 * bh;
+        }
+        in = ws->acts[l].h + bh; /* skip the h0 row */
     }
+    if (ws->carry)
+        ws->state_B = B;
     const int top = c->hidden[L - 1];
     dropout(N * top, in, ws->u, ws->umask, c->dropout, train, rng);
     if (c->head == CAD_HEAD_NADE) {

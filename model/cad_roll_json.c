@@ -11,6 +11,10 @@
 #include <string.h>
 
 #include "cad_file.h"
+#include "cad_json_scan.h"
+
+/* The benchmark files nest 4 deep ({split: [piece: [frame: [pitch]]]}). */
+#define CAD_ROLL_JSON_MAX_DEPTH 64
 
 /* 5x the largest benchmark file; cJSON needs ~30x the text in memory for a
  * file of tiny numbers, so this also bounds what a hostile file costs. */
@@ -80,6 +84,13 @@ int cad_roll_parse_json(const char *text, size_t len, const char *split,
                                 "accept", len, CAD_ROLL_JSON_MAX_BYTES);
     if (memchr(text, '\0', len))
         return cad_error_set(e, "NUL byte in JSON text");
+    /* cJSON stops at 1000 levels and calls it a syntax error. */
+    cad_json_shape js;
+    cad_json_scan(text, len, CAD_ROLL_JSON_MAX_DEPTH, (long)len + 1, &js);
+    if (js.depth > CAD_ROLL_JSON_MAX_DEPTH)
+        return cad_error_set(e, "JSON nested too deeply (more than %d "
+                                "levels; piano-roll data has 4)",
+                             CAD_ROLL_JSON_MAX_DEPTH);
     /* Older cJSON releases (before 1.7.18) can read a byte or two past the
      * end of a malformed string: parse a copy padded with NULs. */
     enum { PAD = 8 };

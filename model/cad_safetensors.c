@@ -24,9 +24,16 @@
 #include <string.h>
 
 #include "cad_file.h"
+#include "cad_json_scan.h"
 #include "cad_safetensors_priv.h"
 
-#define CAD_ST_MAX_HEADER 100000000u        /* 100 MB of JSON is absurd */
+/* A real header is a few kilobytes: the shipped 2x256 model's is 1.6 kB,
+ * one of the largest models we build (8 layers, NADE, optimiser state in a
+ * checkpoint, 4 kB of provenance) stays under 10 kB. 1 MiB leaves room for
+ * any exporter's metadata; its JSON tree is bounded separately. */
+#define CAD_ST_MAX_HEADER (1u << 20)
+#define CAD_ST_MAX_HEADER_DEPTH 4       /* {name: {"shape": [..]}} is 3 */
+#define CAD_ST_MAX_HEADER_VALUES 65536  /* about 4 MB of cJSON tree */
 #define CAD_ST_MAX_FILE ((size_t)1 << 31)   /* 2 GiB: far above any model */
 
 /* ---- little helpers --------------------------------------------------- */
@@ -429,6 +436,18 @@ int cad_st_parse(const uint8_t *buf, size_t len, cad_st_file *out,
                              "bytes left in the file",
                              (unsigned long long)hlen, len - 8);
     const char *hdr = (const char *)buf + 8, *end = NULL;
+    /* The header's shape before cJSON builds a tree of it. */
+    cad_json_shape js;
+    cad_json_scan(hdr, (size_t)hlen, CAD_ST_MAX_HEADER_DEPTH,
+                  CAD_ST_MAX_HEADER_VALUES, &js);
+    if (js.depth > CAD_ST_MAX_HEADER_DEPTH)
+        return cad_error_set(e, "header JSON is nested too deeply (more "
+                             "than %d levels; a safetensors header has 3)",
+                             CAD_ST_MAX_HEADER_DEPTH);
+    if (js.values > CAD_ST_MAX_HEADER_VALUES)
+        return cad_error_set(e, "header JSON holds too many values (more "
+                             "than %d; a model's header has a few hundred)",
+                             CAD_ST_MAX_HEADER_VALUES);
     cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
     if (!root) {
         size_t at = end && end >= hdr ? (size_t)(end - hdr) : 0;
@@ -457,6 +476,18 @@ int cad_st_load(const char *path, cad_st_file *out, cad_error *e)
     uint8_t *buf;
     size_t len;
     memset(out, 0, sizeof *out);
+    /* The header length first: a file whose header cannot be right is
+     * refused without reading the rest of it. */
+    uint8_t head[8];
+    size_t got;
+    uint64_t size;
+    if (cad_file_peek(path, head, sizeof head, &got, &size, e) != 0)
+        return -1;
+    uint64_t hlen = got == sizeof head ? cad_st_get(head, 8) : 0;
+    if (hlen > CAD_ST_MAX_HEADER)
+        return cad_error_set(e, "%s: header length %llu is absurd (limit %u "
+                             "bytes)", path, (unsigned long long)hlen,
+                             CAD_ST_MAX_HEADER);
     if (cad_file_read_all(path, CAD_ST_MAX_FILE, &buf, &len, e) != 0)
         return -1;
     int rc = cad_st_parse(buf, len, out, e);

@@ -20,6 +20,7 @@ typedef struct {
     int64_t shape[CAD_ST_MAX_DIMS];
     int64_t numel;
     float *data;
+    int borrowed; /* data belongs to the caller (cad_st_add_view) */
 } cad_st_tensor;
 
 typedef struct {
@@ -36,7 +37,9 @@ typedef struct {
 int cad_st_parse(const uint8_t *buf, size_t len, cad_st_file *out,
                  cad_error *e);
 int cad_st_load(const char *path, cad_st_file *out, cad_error *e);
-/* Serialises to memory (caller frees *buf) / writes atomically. */
+/* Serialises to memory (caller frees *buf) / writes atomically. The file
+ * is written tensor by tensor through a small buffer, so saving costs no
+ * second copy of the tensors. */
 int cad_st_serialize(const cad_st_file *f, uint8_t **buf, size_t *len,
                      cad_error *e);
 int cad_st_save(const char *path, const cad_st_file *f, cad_error *e);
@@ -44,6 +47,11 @@ int cad_st_save(const char *path, const cad_st_file *f, cad_error *e);
 /* Building a file: copies name and data. */
 int cad_st_add(cad_st_file *f, const char *name, int ndim,
                const int64_t *shape, const float *data, cad_error *e);
+/* The same without the copy: f points at data, which must stay valid and
+ * unchanged until f is freed (saving what is already in memory: a model,
+ * a checkpoint's optimiser state). */
+int cad_st_add_view(cad_st_file *f, const char *name, int ndim,
+                    const int64_t *shape, const float *data, cad_error *e);
 int cad_st_set_meta(cad_st_file *f, const char *key, const char *val,
                     cad_error *e);
 

@@ -10,9 +10,12 @@
 #include "cad_safetensors.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cad_file.h"
 #include "cad_safetensors_priv.h"
@@ -116,15 +119,19 @@ static char *cad_st_header_json(const cad_st_tensor *const *ts, int n,
     return json;
 }
 
-int cad_st_serialize(const cad_st_file *f, uint8_t **buf, size_t *len,
-                     cad_error *e)
+/* What both writers need: the tensors sorted by name, checked, and the
+ * header JSON padded with spaces so the data area starts 8-byte aligned.
+ * The caller frees *ts and *header. */
+static int cad_st_prepare(const cad_st_file *f, const cad_st_tensor ***ts_out,
+                          char **header, size_t *padded, uint64_t *dbytes,
+                          cad_error *e)
 {
-    *buf = NULL;
-    *len = 0;
     int n = f->n_tensors, n_meta = f->n_meta, rc = -1;
     const cad_st_tensor **ts = malloc(((size_t)n + 1) * sizeof *ts);
     cad_st_kv *kv = malloc(((size_t)n_meta + 1) * sizeof *kv);
     char *json = NULL;
+    *ts_out = NULL;
+    *header = NULL;
     if (!ts || !kv) {
         cad_error_set(e, "out of memory");
         goto done;
@@ -137,37 +144,28 @@ int cad_st_serialize(const cad_st_file *f, uint8_t **buf, size_t *len,
     qsort(kv, (size_t)n_meta, sizeof *kv, cad_st_kv_cmp);
     if (cad_st_check_for_write(ts, n, kv, n_meta, e) != 0)
         goto done;
-
-    uint64_t dbytes;
-    if (!(json = cad_st_header_json(ts, n, kv, n_meta, &dbytes))) {
+    if (!(json = cad_st_header_json(ts, n, kv, n_meta, dbytes))) {
         cad_error_set(e, "out of memory building the header");
         goto done;
     }
-    /* Pad with spaces so the data area starts 8-byte aligned. */
-    size_t hl = strlen(json), padded = (hl + 7) / 8 * 8;
-    if (dbytes > SIZE_MAX - 8 - padded) {
+    size_t hl = strlen(json);
+    *padded = (hl + 7) / 8 * 8;
+    char *pj = realloc(json, *padded + 1);
+    if (!pj) {
+        cad_error_set(e, "out of memory building the header");
+        goto done;
+    }
+    json = pj;
+    memset(json + hl, ' ', *padded - hl);
+    json[*padded] = '\0';
+    if (*dbytes > SIZE_MAX - 8 - *padded) {
         cad_error_set(e, "tensors too large to serialise");
         goto done;
     }
-    size_t total = 8 + padded + (size_t)dbytes;
-    uint8_t *out = malloc(total);
-    if (!out) {
-        cad_error_set(e, "out of memory (%zu bytes)", total);
-        goto done;
-    }
-    cad_st_put(out, padded, 8);
-    memcpy(out + 8, json, hl);
-    memset(out + 8 + hl, ' ', padded - hl);
-    uint8_t *p = out + 8 + padded;
-    for (int i = 0; i < n; i++) {
-        for (int64_t k = 0; k < ts[i]->numel; k++, p += 4) {
-            uint32_t bits;
-            memcpy(&bits, &ts[i]->data[k], sizeof bits);
-            cad_st_put(p, bits, 4);
-        }
-    }
-    *buf = out;
-    *len = total;
+    *ts_out = ts;
+    *header = json;
+    ts = NULL;
+    json = NULL;
     rc = 0;
 done:
     free(ts);
@@ -176,21 +174,126 @@ done:
     return rc;
 }
 
+/* A tensor's values as little-endian f32 bytes. */
+static void cad_st_put_floats(uint8_t *p, const float *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++, p += 4) {
+        uint32_t bits;
+        memcpy(&bits, &v[k], sizeof bits);
+        cad_st_put(p, bits, 4);
+    }
+}
+
+int cad_st_serialize(const cad_st_file *f, uint8_t **buf, size_t *len,
+                     cad_error *e)
+{
+    *buf = NULL;
+    *len = 0;
+    const cad_st_tensor **ts;
+    char *json;
+    size_t padded;
+    uint64_t dbytes;
+    if (cad_st_prepare(f, &ts, &json, &padded, &dbytes, e) != 0)
+        return -1;
+    size_t total = 8 + padded + (size_t)dbytes;
+    uint8_t *out = malloc(total);
+    if (!out) {
+        free(ts);
+        free(json);
+        return cad_error_set(e, "out of memory (%zu bytes)", total);
+    }
+    cad_st_put(out, padded, 8);
+    memcpy(out + 8, json, padded);
+    uint8_t *p = out + 8 + padded;
+    for (int i = 0; i < f->n_tensors; i++) {
+        cad_st_put_floats(p, ts[i]->data, (size_t)ts[i]->numel);
+        p += (size_t)ts[i]->numel * 4;
+    }
+    free(ts);
+    free(json);
+    *buf = out;
+    *len = total;
+    return 0;
+}
+
+/* Writes all of len bytes; an errno value on failure, 0 on success. */
+static int cad_st_write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Streams the file into the temp file next to path, then commits it: the
+ * tensors pass through a 64 kB buffer, never a second copy of them all
+ * (a checkpoint of a large model needed twice its memory to save). */
 int cad_st_save(const char *path, const cad_st_file *f, cad_error *e)
 {
-    uint8_t *buf;
-    size_t len;
-    if (cad_st_serialize(f, &buf, &len, e) != 0)
+    const cad_st_tensor **ts;
+    char *json;
+    size_t padded;
+    uint64_t dbytes;
+    if (cad_st_prepare(f, &ts, &json, &padded, &dbytes, e) != 0)
         return cad_error_prefix(e, "%s", path);
-    int rc = cad_file_write_atomic(path, buf, len, e);
-    free(buf);
+    /* Refuse a device or FIFO before creating anything next to it. */
+    enum { CHUNK = 16384 }; /* floats: 64 kB */
+    uint8_t *out = malloc(CHUNK * 4);
+    int bad = !out ? cad_error_set(e, "%s: out of memory", path)
+                   : cad_file_check_output(path, e);
+    char *tmp = bad ? NULL : cad_file_temp_path(path);
+    int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)
+                 : -1;
+    int err = 0;
+    if (!bad && fd < 0) {
+        err = tmp ? errno : ENOMEM;
+        cad_error_set(e, "%s: cannot create temp file %s: %s", path,
+                      tmp ? tmp : "", strerror(err));
+        bad = 1;
+    }
+    if (!bad) {
+        uint8_t len8[8];
+        cad_st_put(len8, padded, 8);
+        err = cad_st_write_all(fd, len8, 8);
+        if (!err)
+            err = cad_st_write_all(fd, json, padded);
+        for (int i = 0; !err && i < f->n_tensors; i++)
+            for (int64_t k = 0; !err && k < ts[i]->numel; k += CHUNK) {
+                size_t n = (size_t)(ts[i]->numel - k < CHUNK
+                                        ? ts[i]->numel - k : CHUNK);
+                cad_st_put_floats(out, ts[i]->data + k, n);
+                err = cad_st_write_all(fd, out, n * 4);
+            }
+        /* close() can report a delayed write error (NFS): it counts too;
+         * cad_file_commit fsyncs before the rename. */
+        if (close(fd) != 0 && !err)
+            err = errno;
+        if (err) {
+            unlink(tmp);
+            cad_error_set(e, "%s: write failed: %s", path, strerror(err));
+            bad = 1;
+        }
+    }
+    free(out);
+    free(ts);
+    free(json);
+    int rc = bad ? -1 : cad_file_commit(tmp, path, e);
+    free(tmp);
     return rc;
 }
 
 /* ---- building and querying -------------------------------------------- */
 
-int cad_st_add(cad_st_file *f, const char *name, int ndim,
-               const int64_t *shape, const float *data, cad_error *e)
+static int cad_st_add_tensor(cad_st_file *f, const char *name, int ndim,
+                             const int64_t *shape, const float *data,
+                             int copy, cad_error *e)
 {
     if (cad_st_check_name(name, "tensor", e) != 0)
         return -1;
@@ -214,13 +317,16 @@ int cad_st_add(cad_st_file *f, const char *name, int ndim,
     cad_st_tensor *t = &nt[f->n_tensors];
     memset(t, 0, sizeof *t);
     t->name = strdup(name);
-    t->data = malloc(numel ? (size_t)numel * sizeof(float) : 1);
-    if (!t->name || !t->data) {
+    t->data = copy ? malloc(numel ? (size_t)numel * sizeof(float) : 1)
+                   : (float *)data;
+    t->borrowed = !copy;
+    if (!t->name || (copy && !t->data)) {
         free(t->name);
-        free(t->data);
+        if (copy)
+            free(t->data);
         return cad_error_set(e, "out of memory");
     }
-    if (numel)
+    if (copy && numel)
         memcpy(t->data, data, (size_t)numel * sizeof(float));
     t->ndim = ndim;
     for (int k = 0; k < ndim; k++)
@@ -228,6 +334,18 @@ int cad_st_add(cad_st_file *f, const char *name, int ndim,
     t->numel = numel;
     f->n_tensors++;
     return 0;
+}
+
+int cad_st_add(cad_st_file *f, const char *name, int ndim,
+               const int64_t *shape, const float *data, cad_error *e)
+{
+    return cad_st_add_tensor(f, name, ndim, shape, data, 1, e);
+}
+
+int cad_st_add_view(cad_st_file *f, const char *name, int ndim,
+                    const int64_t *shape, const float *data, cad_error *e)
+{
+    return cad_st_add_tensor(f, name, ndim, shape, data, 0, e);
 }
 
 int cad_st_set_meta(cad_st_file *f, const char *key, const char *val,
@@ -286,7 +404,8 @@ void cad_st_free(cad_st_file *f)
 {
     for (int i = 0; i < f->n_tensors; i++) {
         free(f->tensors[i].name);
-        free(f->tensors[i].data);
+        if (!f->tensors[i].borrowed)
+            free(f->tensors[i].data);
     }
     for (int i = 0; i < f->n_meta; i++) {
         free(f->meta_keys[i]);

@@ -55,14 +55,24 @@ static int batch_room(cad_trainer *t, long T, long B, int K, cad_error *e)
     return 0;
 }
 
-/* Fills x, y, mask for sequences s[0..B) and returns T (longest). */
-static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
-                      int B, cad_batch *b, cad_error *e)
+/* The longest of sequences s[0..B). */
+static int longest(const cad_seq *s, int B)
 {
-    const int K = CAD_ROLL_KEYS;
     int T = 0;
     for (int i = 0; i < B; i++)
         T = s[i].len > T ? s[i].len : T;
+    return T;
+}
+
+/* Fills x, y, mask with time steps [t0, t0 + W) of sequences s[0..B)
+ * (fewer where the longest ends sooner); shorter sequences are padded and
+ * masked. */
+static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
+                      int B, int t0, int W, cad_batch *b, cad_error *e)
+{
+    const int K = CAD_ROLL_KEYS;
+    int T = longest(s, B) - t0;
+    T = T < W ? T : W;
     if (batch_room(t, T, B, K, e))
         return -1;
     memset(t->x, 0, sizeof(float) * (size_t)T * B * K);
@@ -70,9 +80,9 @@ static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
     memset(t->mask, 0, sizeof(float) * (size_t)T * B);
     for (int i = 0; i < B; i++) {
         const cad_roll *r = &d->pieces[s[i].piece];
-        for (int k = 0; k < s[i].len; k++) {
+        for (int k = t0; k < s[i].len && k < t0 + T; k++) {
             int f = s[i].start + k;
-            long row = (long)k * B + i;
+            long row = (long)(k - t0) * B + i;
             const uint8_t *cur = r->on + (long)f * K;
             for (int j = 0; j < K; j++)
                 t->y[row * K + j] = cur[j];
@@ -90,6 +100,11 @@ static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
     return 0;
 }
 
+static int chunk_of(const cad_train_config *c)
+{
+    return c && c->chunk > 0 ? c->chunk : CAD_TRAIN_CHUNK;
+}
+
 int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
                      uint64_t seed, cad_error *e)
 {
@@ -101,6 +116,7 @@ int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
         return cad_error_set(e, "batch must be >= 1 and seq-len >= 0");
     t->m = m;
     t->cfg = *c;
+    t->best = INFINITY;
     cad_rng_seed(&t->rng, seed);
     if (cad_optim_init(&t->opt, &c->opt, m->n_params, e))
         return -1;
@@ -147,22 +163,28 @@ int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
         int first = bi * t->cfg.batch;
         int B = t->n_seqs - first < t->cfg.batch ? t->n_seqs - first
                                                   : t->cfg.batch;
-        cad_batch b;
-        if (fill_batch(t, data, t->seqs + first, B, &b, e))
-            return -1;
         long nf = 0;
         for (int i = 0; i < B; i++)
             nf += t->seqs[first + i].len;
         double loss = 0, bnll = 0;
+        const int T = longest(t->seqs + first, B), W = chunk_of(&t->cfg);
         cad_model_zero_grad(t->m);
-        if (cad_model_forward(t->m, t->ws, &b, 1, &t->rng, &loss, &bnll, e))
-            return -1;
-        if (!isfinite(loss))
-            return cad_error_set(e, "the training loss became %g at epoch "
-                                    "%ld; lower the learning rate or clip "
-                                    "gradients", loss, t->epoch + 1);
-        /* Gradient of the mean loss per frame in this batch. */
-        cad_model_backward(t->m, t->ws, &b, 1.0f / (float)nf);
+        cad_model_ws_carry(t->ws, T > W);
+        for (int t0 = 0; t0 < T; t0 += W) {
+            cad_batch b;
+            if (fill_batch(t, data, t->seqs + first, B, t0, W, &b, e) ||
+                cad_model_forward(t->m, t->ws, &b, 1, &t->rng, &loss, &bnll,
+                                  e))
+                return -1;
+            if (!isfinite(loss))
+                return cad_error_set(e, "the training loss became %g at "
+                                        "epoch %ld; lower the learning rate "
+                                        "or clip gradients", loss,
+                                     t->epoch + 1);
+            /* Gradient of the mean loss per frame in this batch. */
+            cad_model_backward(t->m, t->ws, &b, 1.0f / (float)nf);
+        }
+        cad_model_ws_carry(t->ws, 0);
         cad_optim_step(&t->opt, t->m->w, t->m->g);
         sum += bnll;
         frames += nf;
@@ -197,10 +219,14 @@ int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
     const int BATCH = 8;
     for (int first = 0; first < t.n_seqs; first += BATCH) {
         int B = t.n_seqs - first < BATCH ? t.n_seqs - first : BATCH;
-        cad_batch b;
-        if (fill_batch(&t, data, t.seqs + first, B, &b, e) ||
-            cad_model_forward(m, t.ws, &b, 0, NULL, &loss, &sum, e))
-            goto out;
+        const int T = longest(t.seqs + first, B), W = chunk_of(NULL);
+        cad_model_ws_carry(t.ws, T > W);
+        for (int t0 = 0; t0 < T; t0 += W) {
+            cad_batch b;
+            if (fill_batch(&t, data, t.seqs + first, B, t0, W, &b, e) ||
+                cad_model_forward(m, t.ws, &b, 0, NULL, &loss, &sum, e))
+                goto out;
+        }
         for (int i = 0; i < B; i++)
             n += t.seqs[first + i].len;
     }
@@ -218,4 +244,18 @@ out:
     free(t.y);
     free(t.mask);
     return rc;
+}
+
+uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h)
+{
+    const uint64_t prime = 0x100000001b3ULL;
+    if (!h)
+        h = 0xcbf29ce484222325ULL;
+    for (int p = 0; p < s->n; p++) {
+        const cad_roll *r = &s->pieces[p];
+        h = (h ^ (uint64_t)r->n_frames) * prime;
+        for (long i = 0; i < (long)r->n_frames * CAD_ROLL_KEYS; i++)
+            h = (h ^ r->on[i]) * prime;
+    }
+    return h;
 }

@@ -6,7 +6,15 @@
  * input before a piece's first frame is silence. With seq_len > 0, pieces
  * are cut into chunks of that many frames (the last may be shorter), each
  * starting from a zero LSTM state but with the real preceding frame as its
- * first input; with seq_len = 0, every piece is one sequence. */
+ * first input; with seq_len = 0, every piece is one sequence.
+ *
+ * Memory depends on the chunk, not on the piece: a batch whose longest
+ * sequence has more than `chunk` frames is run as consecutive chunks of
+ * that many time steps, each starting from the LSTM state the previous one
+ * ended in (truncated backpropagation through time: the gradient stops at
+ * a chunk's start), with one optimiser step for the whole batch. Batches
+ * that fit in one chunk train exactly as before. Evaluation runs in chunks
+ * the same way; there, carrying the state makes it exact. */
 #ifndef CAD_TRAIN_H
 #define CAD_TRAIN_H
 
@@ -18,10 +26,15 @@ typedef struct {
     int piece, start, len;
 } cad_seq;
 
+/* Longer than every piece of the JSB and Nottingham benchmarks (at most
+ * 144 and 1788 frames), so their training is as it was before chunks. */
+#define CAD_TRAIN_CHUNK 2048
+
 typedef struct {
     int batch;        /* sequences per batch */
     int seq_len;      /* 0 = whole pieces */
     cad_opt_config opt;
+    int chunk;        /* time steps held at once; 0 = CAD_TRAIN_CHUNK */
 } cad_train_config;
 
 typedef struct {
@@ -35,6 +48,14 @@ typedef struct {
     float *x, *y, *mask;
     long cap;          /* floats allocated in x and y */
     long epoch;        /* completed epochs */
+    /* The training loop's own state, kept in checkpoints so that a resumed
+     * run stops (early or not) exactly where the uninterrupted one would,
+     * on the same model: */
+    double best;       /* best validation NLL so far, exact (INFINITY: none) */
+    long best_epoch;   /* the epoch that reached it */
+    long since_best;   /* epochs since then */
+    double seconds;    /* training time before this process started */
+    uint64_t data_hash; /* the pieces and their order (cad_roll_set_hash) */
 } cad_trainer;
 
 int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
@@ -55,7 +76,13 @@ int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
 int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
                  long *frames, cad_error *e);
 
-/* Optimiser state and RNG into/out of a checkpoint file (with the model). */
+/* A fingerprint of a set of pieces in their order (FNV-1a over the
+ * frames): a checkpoint refuses to resume on other data. */
+uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h);
+
+/* Optimiser state, RNG, the loop's state (best, since_best, seconds) and
+ * the data's fingerprint into/out of a checkpoint file (with the model).
+ * Resuming on data with another fingerprint than t->data_hash fails. */
 int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e);
 int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e);
 

@@ -1,7 +1,10 @@
 /* Checkpoints for --resume: the model's tensors plus the optimiser's
  * moment buffers (optim.m, optim.v) and, in the metadata, the epoch, the
- * optimiser step count and the RNG state, so a resumed run continues
- * exactly as the uninterrupted one would have. */
+ * optimiser step count, the RNG state (which draws the data order and the
+ * dropout masks), the loop's early-stopping state and the data's
+ * fingerprint, so a resumed run continues exactly as the uninterrupted one
+ * would have. Doubles are written in hexadecimal (%a): exact, so that
+ * "better than the best so far" compares the same numbers. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +20,10 @@ int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e)
     int64_t n = t->m->n_params;
     char buf[128];
     int rc = -1;
-    if (t->opt.m && cad_st_add(&f, "optim.m", 1, &n, t->opt.m, e))
+    /* Views, not copies: the file is streamed from the trainer's memory. */
+    if (t->opt.m && cad_st_add_view(&f, "optim.m", 1, &n, t->opt.m, e))
         goto out;
-    if (t->opt.v && cad_st_add(&f, "optim.v", 1, &n, t->opt.v, e))
+    if (t->opt.v && cad_st_add_view(&f, "optim.v", 1, &n, t->opt.v, e))
         goto out;
     snprintf(buf, sizeof buf, "%ld", t->epoch);
     if (cad_st_set_meta(&f, "train.epoch", buf, e))
@@ -31,6 +35,20 @@ int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e)
                               "%016" PRIx64, t->rng.s[0], t->rng.s[1],
              t->rng.s[2], t->rng.s[3]);
     if (cad_st_set_meta(&f, "train.rng", buf, e))
+        goto out;
+    snprintf(buf, sizeof buf, "%a", t->best);
+    if (cad_st_set_meta(&f, "train.loop_best", buf, e))
+        goto out;
+    snprintf(buf, sizeof buf, "%ld %ld", t->best_epoch, t->since_best);
+    if (cad_st_set_meta(&f, "train.loop_best_epoch_since", buf, e))
+        goto out;
+    /* Whole seconds, as the model records them: the clock is the one
+     * thing a resumed run cannot repeat exactly. */
+    snprintf(buf, sizeof buf, "%.0f", t->seconds);
+    if (cad_st_set_meta(&f, "train.loop_seconds", buf, e))
+        goto out;
+    snprintf(buf, sizeof buf, "%016" PRIx64, t->data_hash);
+    if (cad_st_set_meta(&f, "train.data_hash", buf, e))
         goto out;
     rc = cad_st_save(path, &f, e);
 out:
@@ -80,9 +98,30 @@ int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e)
     const char *ep = cad_st_meta(&f, "train.epoch");
     const char *st = cad_st_meta(&f, "train.optim_step");
     const char *rs = cad_st_meta(&f, "train.rng");
+    const char *lb = cad_st_meta(&f, "train.loop_best");
+    const char *lbs = cad_st_meta(&f, "train.loop_best_epoch_since");
+    const char *ls = cad_st_meta(&f, "train.loop_seconds");
+    const char *dh = cad_st_meta(&f, "train.data_hash");
     if (!ep || !st || !rs || strlen(rs) != 64) {
         cad_error_set(e, "not a training checkpoint (train.* metadata "
                          "missing)");
+        goto out;
+    }
+    if (!lb || !lbs || !ls || !dh) {
+        cad_error_set(e, "made by an older cadenza that did not record the "
+                         "early-stopping state; resuming would not continue "
+                         "the same run");
+        goto out;
+    }
+    long best_epoch, since;
+    if (sscanf(lbs, "%ld %ld", &best_epoch, &since) != 2) {
+        cad_error_set(e, "train.loop_best_epoch_since is malformed");
+        goto out;
+    }
+    if (strtoull(dh, NULL, 16) != t->data_hash) {
+        cad_error_set(e, "the checkpoint was made on other data (other "
+                         "files, --valid-split, --seed or representation "
+                         "options)");
         goto out;
     }
     /* The provenance (best validation NLL so far, command, ...) carries
@@ -90,13 +129,18 @@ int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e)
     for (int i = 0; i < f.n_meta; i++) {
         const char *k = f.meta_keys[i];
         if (!strcmp(k, "train.epoch") || !strcmp(k, "train.optim_step") ||
-            !strcmp(k, "train.rng"))
+            !strcmp(k, "train.rng") || !strncmp(k, "train.loop_", 11) ||
+            !strcmp(k, "train.data_hash"))
             continue; /* the checkpoint's own bookkeeping */
         if (cad_model_set_meta(t->m, k, f.meta_vals[i])) {
             cad_error_set(e, "out of memory");
             goto out;
         }
     }
+    t->best = strtod(lb, NULL);
+    t->best_epoch = best_epoch;
+    t->since_best = since;
+    t->seconds = strtod(ls, NULL);
     t->epoch = strtol(ep, NULL, 10);
     t->opt.step = strtol(st, NULL, 10);
     for (int i = 0; i < 4; i++) {

@@ -345,7 +345,8 @@ static void test_errors(const char *sf2)
     /* The right outline (RIFF sfbk, INFO, sdta, pdta lists) with a broken
      * pdta: only FluidSynth's parser can tell, and its message is quoted.
      * FluidSynth then tries its DLS loader, which prints a GLib CRITICAL
-     * line to stderr that we cannot silence (harmless). */
+     * line to stderr (harmless; the `cadenza` command drops GLib's
+     * messages in its own process, a library cannot). */
     static const unsigned char outline[] = {
         'R', 'I', 'F', 'F', 52, 0, 0, 0, 's', 'f', 'b', 'k',
         'L', 'I', 'S', 'T', 4, 0, 0, 0, 'I', 'N', 'F', 'O',

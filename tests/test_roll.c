@@ -119,6 +119,25 @@ static void test_bad_json(void)
 
 /* ---- roll -> MIDI -> roll ---- */
 
+/* 1,500 levels of nesting: cJSON gives up at 1,000 with a bare syntax
+ * error; the message says what is wrong (issue 10, item 7). */
+static void test_deep_json(void)
+{
+    enum { DEPTH = 1500 };
+    char *t = malloc(2 * DEPTH + 16);
+    size_t n = (size_t)sprintf(t, "{\"train\":");
+    for (int i = 0; i < DEPTH; i++)
+        t[n++] = '[';
+    for (int i = 0; i < DEPTH; i++)
+        t[n++] = ']';
+    t[n++] = '}';
+    cad_roll_set s;
+    cad_error e = {{0}};
+    CHECK(cad_roll_parse_json(t, n, "train", &s, &e) == -1);
+    CHECKF(strstr(e.msg, "nested too deeply") != NULL, "%s", e.msg);
+    free(t);
+}
+
 static void random_roll(cad_roll *r, int n, uint64_t seed)
 {
     cad_error e;
@@ -462,6 +481,7 @@ int main(void)
     test_basics();
     test_jsb(data_dir);
     test_bad_json();
+    test_deep_json();
     test_round_trip();
     test_grids();
     test_drums_fold_transpose();

@@ -94,6 +94,8 @@ static void build_model(cad_st_file *f, int reverse)
           0);
 }
 
+static int file_is(const char *path, const void *want, size_t n);
+
 static void test_round_trip(void)
 {
     cad_st_file f = {0}, g = {0}, h = {0};
@@ -109,6 +111,12 @@ static void test_round_trip(void)
     CHECK(cad_st_serialize(&g, &b2, &n2, &e) == 0);
     CHECKF(n1 == n2 && memcmp(b1, b2, n1) == 0,
            "insertion order changed the bytes");
+    /* The streaming writer writes the same bytes as the one in memory. */
+    char spath[512];
+    snprintf(spath, sizeof spath, "%s/stream.safetensors", tmpdir);
+    CHECKF(cad_st_save(spath, &f, &e) == 0, "%s", e.msg);
+    CHECK(file_is(spath, b1, n1));
+    unlink(spath);
 
     /* Layout: length is a multiple of 8, __metadata__ first, keys sorted,
      * data area aligned. */
@@ -412,6 +420,36 @@ static void test_corruptions(void)
     memcpy(b + 8, "{}      ", 8);
     expect_reject(b, 16, "past end", "larger than", NULL);
 
+    /* Hostile header shapes are refused before cJSON builds a tree of
+     * them (issue 10, item 5): too deep, too many values, too long. */
+    {
+        char deep[64] = "{\"a\":";
+        for (int i = 0; i < 5; i++)
+            strcat(deep, "[");
+        for (int i = 0; i < 5; i++)
+            strcat(deep, "]");
+        strcat(deep, "}");
+        size_t dl;
+        uint8_t *db = make_file(deep, NULL, 0, &dl);
+        expect_reject(db, dl, "deep header", "nested too deeply", NULL);
+        free(db);
+        size_t n = 200000;
+        char *arr = malloc(n + 1);
+        arr[0] = '[';
+        for (size_t i = 1; i + 1 < n; i += 2)
+            arr[i] = '0', arr[i + 1] = ',';
+        arr[n - 2] = '0';
+        arr[n - 1] = ']';
+        arr[n] = '\0';
+        uint8_t *ab = make_file(arr, NULL, 0, &dl);
+        expect_reject(ab, dl, "array header", "too many values", NULL);
+        free(ab);
+        free(arr);
+        memset(b, 0, sizeof b);
+        b[2] = 0x20; /* 2 MiB */
+        expect_reject(b, 16, "2 MiB header", "absurd", NULL);
+    }
+
     /* A name longer than the limit. */
     char hdr[2200];
     memset(hdr, 'x', sizeof hdr);
@@ -545,6 +583,14 @@ static void test_files(void)
     CHECK(cad_file_read_all(path, 10, &d, &len, &e) == 0 && len == 0 && d);
     free(d);
     CHECK(cad_file_write_atomic(path, "old", 3, &e) == 0);
+
+    /* Devices and FIFOs are refused before a byte is read: /dev/zero was
+     * read for 2 GiB before "too big" (issue 10, item 5). */
+    CHECK(cad_file_read_all("/dev/zero", SIZE_MAX, &d, &len, &e) == -1 &&
+          strstr(e.msg, "not a regular file") && d == NULL);
+    cad_st_file zf;
+    CHECK(cad_st_load("/dev/urandom", &zf, &e) == -1 &&
+          strstr(e.msg, "not a regular file"));
 
     /* Target is a directory: refused, directory untouched, no temp left. */
     CHECK(mkdir(sub, 0755) == 0);
