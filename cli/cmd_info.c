@@ -23,7 +23,8 @@ int cad_cmd_info(int argc, char **argv)
         return 1;
     }
     const cad_model_config *c = &m->cfg;
-    printf("%s\n  network: %d-layer LSTM (", argv[1], c->n_layers);
+    printf("%s\n  network: %d-layer %s (", argv[1], c->n_layers,
+           strcmp(c->cell, "lstm") == 0 ? "LSTM" : strcmp(c->cell, "gru") == 0 ? "GRU" : "tanh RNN");
     for (int l = 0; l < c->n_layers; l++)
         printf("%s%d", l ? ", " : "", c->hidden[l]);
     printf("), %s head", cad_head_name(c->head));

@@ -21,7 +21,8 @@ static void help(FILE *f)
 "has them) or a piano-roll .json file with \"train\" and \"valid\" keys.\n"
 "\n"
 "architecture:\n"
-"  --layers N         LSTM layers (2)\n"
+"  --cell KIND        lstm | gru | rnn: the recurrent layers (lstm)\n"
+"  --layers N         recurrent layers (2)\n"
 "  --hidden H[,H...]  units per layer (256)\n"
 "  --head KIND        sigmoid | nade (sigmoid)\n"
 "  --nade-hidden N    NADE hidden units (150)\n"
@@ -56,7 +57,7 @@ static void help(FILE *f)
 enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
        O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
        O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_CHUNK,
-       O_HELP };
+       O_CELL, O_HELP };
 
 static const struct option opts[] = {
     {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
@@ -70,7 +71,7 @@ static const struct option opts[] = {
     {"valid-split", required_argument, 0, O_VSPLIT}, {"seed", required_argument, 0, O_SEED},
     {"resume", no_argument, 0, O_RESUME}, {"step-beats", required_argument, 0, O_STEPB},
     {"step-seconds", required_argument, 0, O_STEPS}, {"transpose", no_argument, 0, O_TRANS},
-    {"chunk", required_argument, 0, O_CHUNK},
+    {"chunk", required_argument, 0, O_CHUNK}, {"cell", required_argument, 0, O_CELL},
     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 typedef struct {
@@ -194,6 +195,13 @@ int cad_cmd_train(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_LAYERS: if (cad_cli_int("train", "layers", optarg, 1, CAD_MAX_LAYERS, &layers)) return 2; break;
         case O_HIDDEN: if (parse_hidden(optarg, &mc, &nh)) return 2; break;
+        case O_CELL:
+            if (!cad_layer_find(optarg)) {
+                fprintf(stderr, "cadenza train: --cell: '%s' is not lstm, gru or rnn\n", optarg);
+                return 2;
+            }
+            snprintf(mc.cell, sizeof mc.cell, "%s", optarg);
+            break;
         case O_HEAD:
             if (cad_head_parse(optarg, &mc.head) || mc.head == CAD_HEAD_SOFTMAX) {
                 fprintf(stderr, "cadenza train: --head: '%s' is not sigmoid or nade\n", optarg);
@@ -338,7 +346,8 @@ int cad_cmd_train(int argc, char **argv)
     }
     cad_model_set_meta(m, "train.command", cmd);
     cad_model_set_meta(m, "train.data", data_id);
-    printf("model: %d x LSTM(", mc.n_layers);
+    printf("model: %d x %s(", mc.n_layers, strcmp(mc.cell, "lstm") == 0 ? "LSTM" :
+           strcmp(mc.cell, "gru") == 0 ? "GRU" : "RNN");
     for (int l = 0; l < mc.n_layers; l++)
         printf("%s%d", l ? "," : "", mc.hidden[l]);
     printf(") + %s head, %ld parameters; %s lr %g, batch %ld\n",

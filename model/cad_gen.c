@@ -7,9 +7,10 @@
 
 struct cad_gen {
     const cad_model *m;
-    float *h[CAD_MAX_LAYERS], *c[CAD_MAX_LAYERS];
+    float *state[CAD_MAX_LAYERS]; /* each layer's, state_size floats */
+    float *y[CAD_MAX_LAYERS];     /* each layer's output, n_hid floats */
     float *x;       /* the frame fed at the next step, n_in floats */
-    float *gates;   /* 4 * widest layer */
+    float *step;    /* the layers' step scratch, the largest one's */
     float *scratch; /* head scratch */
     float *mem;
 };
@@ -23,12 +24,14 @@ cad_gen *cad_gen_new(const cad_model *m, cad_error *e)
                          "(%d vs %d)", c->n_in, c->n_out);
         return NULL;
     }
-    long need = c->n_in, wmax = 0;
+    long need = c->n_in, smax = 0;
     for (int l = 0; l < c->n_layers; l++) {
-        need += 2L * c->hidden[l];
-        wmax = c->hidden[l] > wmax ? c->hidden[l] : wmax;
+        const cad_layer *L = &m->layer[l];
+        long s = L->kind->scratch_size(L, 1, 1);
+        need += L->kind->state_size(L) + L->n_hid;
+        smax = s > smax ? s : smax;
     }
-    need += 4 * wmax + c->n_out + 2L * c->nade_hidden + c->n_out;
+    need += smax + c->n_out + 2L * c->nade_hidden + c->n_out;
     cad_gen *g = calloc(1, sizeof *g);
     float *mem = calloc((size_t)need, sizeof(float));
     if (!g || !mem) {
@@ -41,11 +44,12 @@ cad_gen *cad_gen_new(const cad_model *m, cad_error *e)
     g->mem = mem;
     float *p = mem;
     for (int l = 0; l < c->n_layers; l++) {
-        g->h[l] = p, p += c->hidden[l];
-        g->c[l] = p, p += c->hidden[l];
+        const cad_layer *L = &m->layer[l];
+        g->state[l] = p, p += L->kind->state_size(L);
+        g->y[l] = p, p += L->n_hid;
     }
     g->x = p, p += c->n_in;
-    g->gates = p, p += 4 * wmax;
+    g->step = p, p += smax;
     g->scratch = p;
     cad_gen_reset(g);
     return g;
@@ -63,27 +67,22 @@ void cad_gen_reset(cad_gen *g)
 {
     const cad_model_config *c = &g->m->cfg;
     for (int l = 0; l < c->n_layers; l++) {
-        memset(g->h[l], 0, sizeof(float) * (size_t)c->hidden[l]);
-        memset(g->c[l], 0, sizeof(float) * (size_t)c->hidden[l]);
+        const cad_layer *L = &g->m->layer[l];
+        memset(g->state[l], 0, sizeof(float) * (size_t)L->kind->state_size(L));
     }
     memset(g->x, 0, sizeof(float) * (size_t)c->n_in);
 }
 
-/* Runs the LSTM stack on g->x: afterwards the top h is the state that
- * predicts the next frame. */
+/* Runs the layer stack on g->x: afterwards the top layer's output is the
+ * state that predicts the next frame. */
 static const float *advance(cad_gen *g)
 {
     const cad_model *m = g->m;
     const float *in = g->x;
     for (int l = 0; l < m->cfg.n_layers; l++) {
-        const cad_lstm_layer *L = &m->lstm[l];
-        if (m->w16)
-            cad_lstm_step_bf16(L, m->w16 + (L->w_ih - m->w),
-                               m->w16 + (L->w_hh - m->w), in, g->h[l],
-                               g->c[l], g->gates);
-        else
-            cad_lstm_step(L, in, g->h[l], g->c[l], g->gates);
-        in = g->h[l];
+        const cad_layer *L = &m->layer[l];
+        L->kind->step(L, in, g->state[l], g->y[l], g->step);
+        in = g->y[l];
     }
     return in;
 }

@@ -11,6 +11,7 @@ void cad_model_config_default(cad_model_config *c)
 {
     memset(c, 0, sizeof *c);
     c->n_in = c->n_out = 88;
+    snprintf(c->cell, sizeof c->cell, "lstm");
     c->n_layers = 2;
     c->hidden[0] = c->hidden[1] = 256;
     c->head = CAD_HEAD_SIGMOID;
@@ -23,6 +24,9 @@ void cad_model_config_default(cad_model_config *c)
 
 int cad_model_config_check(const cad_model_config *c, cad_error *e)
 {
+    if (!cad_layer_find(c->cell))
+        return cad_error_set(e, "unknown cell '%s' (lstm, gru or rnn)",
+                             c->cell);
     if (c->n_layers < 1 || c->n_layers > CAD_MAX_LAYERS)
         return cad_error_set(e, "layers must be 1..%d, not %d",
                              CAD_MAX_LAYERS, c->n_layers);
@@ -62,7 +66,7 @@ static void add_param(cad_model *m, const char *name, long rows, long cols,
                       float **w, float **g)
 {
     cad_param_info *p = &m->info[m->n_info++];
-    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->name, sizeof p->name, "%.31s", name);
     p->offset = m->n_params;
     p->ndim = cols ? 2 : 1;
     p->shape[0] = rows;
@@ -78,22 +82,21 @@ static void add_param(cad_model *m, const char *name, long rows, long cols,
 static void layout(cad_model *m)
 {
     const cad_model_config *c = &m->cfg;
-    char name[32];
     m->n_params = 0;
     m->n_info = 0;
+    const cad_layer_kind *kind = cad_layer_find(c->cell);
     for (int l = 0; l < c->n_layers; l++) {
-        cad_lstm_layer *L = &m->lstm[l];
-        L->n_in = l ? c->hidden[l - 1] : c->n_in;
-        L->n_hid = c->hidden[l];
-        long G = 4L * L->n_hid;
-        snprintf(name, sizeof name, "weight_ih_l%d", l);
-        add_param(m, name, G, L->n_in, &L->w_ih, &L->gw_ih);
-        snprintf(name, sizeof name, "weight_hh_l%d", l);
-        add_param(m, name, G, L->n_hid, &L->w_hh, &L->gw_hh);
-        snprintf(name, sizeof name, "bias_ih_l%d", l);
-        add_param(m, name, G, 0, &L->b_ih, &L->gb_ih);
-        snprintf(name, sizeof name, "bias_hh_l%d", l);
-        add_param(m, name, G, 0, &L->b_hh, &L->gb_hh);
+        cad_layer *L = &m->layer[l];
+        *L = (cad_layer){kind, l ? c->hidden[l - 1] : c->n_in, c->hidden[l],
+                         l, NULL, NULL, NULL};
+        cad_param_spec spec[CAD_LAYER_MAX_PARAMS];
+        int n = kind->params(L, spec);
+        for (int i = 0; i < n; i++) {
+            float *w, *g;
+            add_param(m, spec[i].name, spec[i].rows, spec[i].cols, &w, &g);
+            if (i == 0) /* a layer's parameters follow one another */
+                L->w = w, L->g = g;
+        }
     }
     int top = c->hidden[c->n_layers - 1];
     if (c->head == CAD_HEAD_NADE) {
@@ -127,7 +130,7 @@ int cad_model_alloc(const cad_model_config *c, cad_model **out, cad_error *e)
     if (!m)
         return cad_error_set(e, "out of memory");
     m->cfg = *c;
-    m->info = calloc(4 * CAD_MAX_LAYERS + 8, sizeof *m->info);
+    m->info = calloc(CAD_LAYER_MAX_PARAMS * CAD_MAX_LAYERS + 8, sizeof *m->info);
     if (!m->info) {
         free(m);
         return cad_error_set(e, "out of memory");
@@ -235,5 +238,7 @@ int cad_model_to_bf16(cad_model *m, cad_error *e)
         m->w16[i] = v;
         memcpy(&m->w[i], &u, sizeof u);
     }
+    for (int l = 0; l < m->cfg.n_layers; l++)
+        m->layer[l].w16 = m->w16 + (m->layer[l].w - m->w);
     return 0;
 }

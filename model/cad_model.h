@@ -1,4 +1,5 @@
-/* A Cadenza model: a stack of LSTM layers and an output head, with every
+/* A Cadenza model: a stack of recurrent layers of one kind (LSTM, GRU or
+ * tanh RNN: nn/cad_layer.h) and an output head, with every
  * parameter in one flat float array (and the gradients in another of the
  * same layout). Named views of that array follow PyTorch's names
  * (weight_ih_l0, ..., fc.weight) so files cross over in both directions.
@@ -13,6 +14,7 @@
 #include "cad_error.h"
 #include "cad_gen.h"
 #include "cad_head.h"
+#include "cad_layer.h"
 #include "cad_lstm.h"
 #include "cad_nade.h"
 #include "cad_rng.h"
@@ -23,6 +25,7 @@
 
 typedef struct {
     int n_in, n_out;
+    char cell[8];     /* layer kind: "lstm" (the default), "gru", "rnn" */
     int n_layers;
     int hidden[CAD_MAX_LAYERS];
     cad_head_kind head;
@@ -53,7 +56,7 @@ struct cad_model {
     long n_params;
     float *w, *g; /* parameters and gradients, n_params each */
     uint16_t *w16; /* NULL, or w in bfloat16 for generation (same layout) */
-    cad_lstm_layer lstm[CAD_MAX_LAYERS];
+    cad_layer layer[CAD_MAX_LAYERS]; /* views into w, g (and w16) */
     cad_linear_head fc;
     cad_nade nade;
     cad_param_info *info;

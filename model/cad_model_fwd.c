@@ -1,8 +1,9 @@
 /* Forward and backward passes of a whole model over a batch, with dropout.
  *
  * Data flow (L layers, N = T * B rows):
- *   x --dropout_in--> xin[0] --LSTM 0--> h0 --dropout--> xin[1] --> ...
- *   ... --LSTM L-1--> h --dropout--> u --head--> loss
+ *   x --dropout_in--> xin[0] --layer 0--> y[0] --dropout--> xin[1] --> ...
+ *   ... --layer L-1--> y[L-1] --dropout--> u --head--> loss
+ * Layers of any kind (nn/cad_layer.h): this file never asks which. 
  * Every intermediate that backward needs lives in one workspace block. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,14 @@ struct cad_model_ws {
     float *mem;
     long cap;
     float *xin[CAD_MAX_LAYERS], *xmask[CAD_MAX_LAYERS];
-    cad_lstm_acts acts[CAD_MAX_LAYERS];
+    float *acts[CAD_MAX_LAYERS], *y[CAD_MAX_LAYERS];
     float *u, *umask;
     float *head;   /* logits [N, n_out] or NADE biases */
     float *hrow;   /* NADE chain scratch */
     float *dA, *dB;  /* gradients w.r.t. layer outputs / inputs */
-    float *dgates;
-    /* The LSTM state a forward ended in, per layer h then c ([B, H] each),
-     * kept apart from mem (which the next forward re-carves). */
+    float *scratch; /* the layers' backward scratch, the largest one's */
+    /* The state a forward ended in, per layer [B, state] one after the
+     * other, kept apart from mem (which the next forward re-carves). */
     float *state;
     long state_cap;
     int state_B;  /* batch size it was made for; 0 = none */
@@ -59,16 +60,18 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
     const cad_model_config *c = &m->cfg;
     const long N = (long)T * B;
     const int top = c->hidden[c->n_layers - 1], W = max_width(c);
-    long need = 0;
+    long need = 0, scratch = 0;
     for (int l = 0; l < c->n_layers; l++) {
-        long in = m->lstm[l].n_in;
-        need += 2 * N * in + cad_lstm_acts_size(c->hidden[l], T, B);
+        const cad_layer *L = &m->layer[l];
+        long s = L->kind->scratch_size(L, T, B);
+        need += 2 * N * L->n_in + L->kind->acts_size(L, T, B) + N * L->n_hid;
+        scratch = s > scratch ? s : scratch;
     }
     need += 2 * N * top;
     need += c->head == CAD_HEAD_NADE ? cad_nade_ws_size(&m->nade, (int)N)
                                      : N * c->n_out;
     need += c->head == CAD_HEAD_NADE ? (long)c->n_out * c->nade_hidden : 0;
-    need += 2 * N * W + N * 4L * W;
+    need += 2 * N * W + scratch;
     if (need > ws->cap) {
         float *mem = realloc(ws->mem, sizeof(float) * (size_t)need);
         if (!mem)
@@ -79,11 +82,11 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
     }
     float *p = ws->mem;
     for (int l = 0; l < c->n_layers; l++) {
-        long in = m->lstm[l].n_in;
-        ws->xin[l] = p, p += N * in;
-        ws->xmask[l] = p, p += N * in;
-        cad_lstm_acts_bind(&ws->acts[l], p, c->hidden[l], T, B);
-        p += cad_lstm_acts_size(c->hidden[l], T, B);
+        const cad_layer *L = &m->layer[l];
+        ws->xin[l] = p, p += N * L->n_in;
+        ws->xmask[l] = p, p += N * L->n_in;
+        ws->acts[l] = p, p += L->kind->acts_size(L, T, B);
+        ws->y[l] = p, p += N * L->n_hid;
     }
     ws->u = p, p += N * top;
     ws->umask = p, p += N * top;
@@ -94,7 +97,7 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
     p += c->head == CAD_HEAD_NADE ? (long)c->n_out * c->nade_hidden : 0;
     ws->dA = p, p += N * W;
     ws->dB = p, p += N * W;
-    ws->dgates = p;
+    ws->scratch = p;
     return 0;
 }
 
@@ -127,11 +130,11 @@ int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
         return -1;
     long state_need = 0;
     for (int l = 0; l < L; l++)
-        state_need += 2L * B * c->hidden[l];
+        state_need += B * m->layer[l].kind->state_size(&m->layer[l]);
     if (ws->carry && state_need > ws->state_cap) {
         float *st = realloc(ws->state, sizeof(float) * (size_t)state_need);
         if (!st)
-            return cad_error_set(e, "out of memory for the LSTM state");
+            return cad_error_set(e, "out of memory for the recurrent state");
         ws->state = st;
         ws->state_cap = state_need;
         ws->state_B = 0;
@@ -140,18 +143,16 @@ int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
     const float *in = b->x;
     float *st = ws->state;
     for (int l = 0; l < L; l++) {
+        const cad_layer *Ly = &m->layer[l];
         float p = l == 0 ? c->dropout_in : c->dropout;
-        const long bh = (long)B * c->hidden[l];
-        dropout(N * m->lstm[l].n_in, in, ws->xin[l], ws->xmask[l], p, train,
-                rng);
-        cad_lstm_forward(&m->lstm[l], T, B, ws->xin[l], &ws->acts[l],
-                         from_state ? st : NULL, from_state ? st + bh : NULL);
-        if (ws->carry) { /* the state after step T, for the next chunk */
-            memcpy(st, ws->acts[l].h + (long)T * bh, sizeof(float) * bh);
-            memcpy(st + bh, ws->acts[l].c + (long)T * bh, sizeof(float) * bh);
-            st += 2 * bh;
-        }
-        in = ws->acts[l].h + bh; /* skip the h0 row */
+        dropout(N * Ly->n_in, in, ws->xin[l], ws->xmask[l], p, train, rng);
+        /* with carry on, start from the state the last chunk ended in and
+         * leave the state after step T there for the next one */
+        Ly->kind->forward(Ly, T, B, ws->xin[l], from_state ? st : NULL,
+                          ws->acts[l], ws->y[l], ws->carry ? st : NULL);
+        if (ws->carry)
+            st += B * Ly->kind->state_size(Ly);
+        in = ws->y[l];
     }
     if (ws->carry)
         ws->state_B = B;
@@ -186,12 +187,13 @@ void cad_model_backward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
     for (long i = 0; i < N * top; i++)
         dh[i] *= ws->umask[i];
     for (int l = L - 1; l >= 0; l--) {
-        cad_lstm_backward(&m->lstm[l], T, B, ws->xin[l], &ws->acts[l], dh,
-                          ws->dgates, l > 0 ? dx : NULL);
+        const cad_layer *Ly = &m->layer[l];
+        Ly->kind->backward(Ly, T, B, ws->xin[l], NULL, ws->acts[l], ws->y[l],
+                           dh, l > 0 ? dx : NULL, ws->scratch);
         if (l == 0)
             break;
         /* Through the dropout below this layer, into the layer beneath. */
-        long n = N * m->lstm[l].n_in;
+        long n = N * Ly->n_in;
         for (long i = 0; i < n; i++)
             dx[i] *= ws->xmask[l][i];
         float *t = dh;

@@ -58,9 +58,15 @@ static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
     if (rep && strcmp(rep, "pianoroll") != 0)
         return cad_error_set(e, "representation '%s' is not supported by "
                                 "this version (only pianoroll)", rep);
+    const char *cell = cad_st_meta(f, "cell");
+    if (cell && !cad_layer_find(cell))
+        return cad_error_set(e, "cell '%s' is not known to this version "
+                                "(lstm, gru, rnn)", cell);
+    if (cell) /* without it, a file from before cells had names: an LSTM */
+        snprintf(c->cell, sizeof c->cell, "%s", cell);
     const cad_st_tensor *t = find(f, "weight_ih_l0");
     if (!t || t->ndim != 2)
-        return cad_error_set(e, "no LSTM weights (weight_ih_l0 [4H, In])");
+        return cad_error_set(e, "no recurrent weights (weight_ih_l0 [G*H, In])");
     c->n_in = (int)t->shape[1];
     c->n_layers = 0;
     for (int l = 0; l < CAD_MAX_LAYERS; l++) {
@@ -75,7 +81,7 @@ static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
         c->n_layers++;
     }
     if (c->n_layers == 0)
-        return cad_error_set(e, "no LSTM weights (weight_hh_l0)");
+        return cad_error_set(e, "no recurrent weights (weight_hh_l0)");
     const char *head = cad_st_meta(f, "head");
     if (head) {
         if (cad_head_parse(head, &c->head))
@@ -232,11 +238,12 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
     for (int l = 0; l < c->n_layers; l++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%d", l ? "," : "",
                       c->hidden[l]);
-    struct { const char *k; char v[64]; } kv[9];
+    struct { const char *k; char v[64]; } kv[10];
     int k = 0;
 #define KV(key, ...) (kv[k].k = key, snprintf(kv[k].v, 64, __VA_ARGS__), k++)
     KV("format", "cadenza-1");
     KV("representation", "%s", c->representation);
+    KV("cell", "%s", c->cell);
     KV("head", "%s", cad_head_name(c->head));
     KV("loss", "%s", cad_loss_name(c->loss));
     KV("dropout", "%g", (double)c->dropout);

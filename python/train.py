@@ -5,7 +5,7 @@ DistributedDataParallel the usual way; this script is the single-process
 version). The options and their defaults are those of `cadenza train`, and
 the file it writes plays in `cadenza generate` and the plugin as it is.
 
-    python/train.py DATA.json -o MODEL.safetensors [--layers 2 --hidden 256
+    python/train.py DATA.json -o MODEL.safetensors [--cell lstm --layers 2 --hidden 256
         --head nade --nade-hidden 150 --dropout 0.5 --dropout-in 0.2
         --batch 2 --lr 1e-3 --epochs 250 --patience 25 --seed 1
         --step-beats 1 --device cpu]
@@ -51,6 +51,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data")
     ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--head", default="nade", choices=["sigmoid", "nade"])
@@ -76,7 +77,7 @@ def main():
     valid = data["valid"]
     net = ct.CadenzaNet(88, [a.hidden] * a.layers, a.head,
                         nade_hidden=a.nade_hidden, dropout=a.dropout,
-                        dropout_in=a.dropout_in).to(a.device)
+                        dropout_in=a.dropout_in, cell=a.cell).to(a.device)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     meta = {"step_beats": a.step_beats,
             "train.command": "python/train.py " + " ".join(

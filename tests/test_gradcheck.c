@@ -204,6 +204,16 @@ int main(void)
     c.n_layers = 1;
     c.dropout = c.dropout_in = 0;
     check("sigmoid 1 layer", &c);
+    /* the other layer kinds, in a whole model with dropout and padding */
+    c.n_layers = 2, c.dropout = 0.3f, c.dropout_in = 0.2f;
+    snprintf(c.cell, sizeof c.cell, "gru");
+    check("gru, sigmoid", &c);
+    c.head = CAD_HEAD_NADE;
+    check("gru, nade", &c);
+    snprintf(c.cell, sizeof c.cell, "rnn");
+    check("rnn, nade", &c);
+    c.head = CAD_HEAD_SIGMOID;
+    check("rnn, sigmoid", &c);
     check_nade_normalised();
     TEST_MAIN_END();
 }

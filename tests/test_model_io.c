@@ -39,11 +39,11 @@ static void test_torch_fixture(void)
     const int T = (int)x->shape[0], K = (int)x->shape[1];
     CHECK(m->cfg.n_layers == 2 && m->cfg.hidden[0] == 6 && m->cfg.hidden[1] == 5);
     /* 1. Step by step, as generation runs it. */
-    float h[2][8] = {{0}}, c[2][8] = {{0}}, gates[32], z[8];
+    float st[2][16] = {{0}}, h[2][8], gates[32], z[8];
     double worst = 0;
     for (int t = 0; t < T; t++) {
-        cad_lstm_step(&m->lstm[0], x->data + t * K, h[0], c[0], gates);
-        cad_lstm_step(&m->lstm[1], h[0], h[1], c[1], gates);
+        m->layer[0].kind->step(&m->layer[0], x->data + t * K, st[0], h[0], gates);
+        m->layer[1].kind->step(&m->layer[1], h[0], st[1], h[1], gates);
         for (int k = 0; k < K; k++) {
             z[k] = m->fc.b[k];
             for (int j = 0; j < 5; j++)

@@ -170,8 +170,14 @@ static void gru_step(const cad_layer *L, const float *x, float *h, float *y,
     gru_view w = view(L, L->w);
     float *gi = scratch, *gh = gi + G;
     /* the two halves apart: the reset gate multiplies only W_hn h + b_hn */
-    cad_kern_gemv2(G, w.b_ih, w.w_ih, L->n_in, x, NULL, 0, NULL, gi);
-    cad_kern_gemv2(G, w.b_hh, w.w_hh, H, h, NULL, 0, NULL, gh);
+    if (L->w16) {
+        const uint16_t *w_ih = L->w16, *w_hh = w_ih + (long)G * L->n_in;
+        cad_kern_gemv2_bf16(G, w.b_ih, w_ih, L->n_in, x, NULL, 0, NULL, gi);
+        cad_kern_gemv2_bf16(G, w.b_hh, w_hh, H, h, NULL, 0, NULL, gh);
+    } else {
+        cad_kern_gemv2(G, w.b_ih, w.w_ih, L->n_in, x, NULL, 0, NULL, gi);
+        cad_kern_gemv2(G, w.b_hh, w.w_hh, H, h, NULL, 0, NULL, gh);
+    }
     for (int j = 0; j < H; j++) {
         float r = cad_sigmoid(gi[j] + gh[j]);
         float z = cad_sigmoid(gi[H + j] + gh[H + j]);

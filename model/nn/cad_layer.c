@@ -5,9 +5,10 @@
 #include <string.h>
 
 /* Each kind lives in its own file; adding one is one line here. */
-extern const cad_layer_kind cad_layer_gru, cad_layer_rnn;
+extern const cad_layer_kind cad_layer_lstm, cad_layer_gru, cad_layer_rnn;
 
 static const cad_layer_kind *const kinds[] = {
+    &cad_layer_lstm,
     &cad_layer_gru,
     &cad_layer_rnn,
     NULL,

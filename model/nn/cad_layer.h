@@ -2,7 +2,7 @@
  * of layers of any kind and the trainer, eval and generation never ask
  * which. A kind is one file (cad_<kind>.c) and one line in cad_layer.c.
  *
- *   lstm  PyTorch's nn.LSTM  (gates i, f, g, o)
+ *   lstm  PyTorch's nn.LSTM  (gates i, f, g, o; cad_lstm.c)
  *   gru   PyTorch's nn.GRU   (gates r, z, n)
  *   rnn   PyTorch's nn.RNN with tanh (the character RNN's cell)
  *
@@ -40,6 +40,8 @@ typedef struct {
     int n_in, n_hid;  /* input width; hidden units (the output width) */
     int index;        /* place in the stack: the 1 of weight_ih_l1 */
     float *w, *g;     /* parameters and gradients, in params() order */
+    const uint16_t *w16; /* NULL, or w rounded to bfloat16 (same layout),
+                            which step() then reads: half the bytes */
 } cad_layer;
 
 struct cad_layer_kind {
@@ -54,7 +56,8 @@ struct cad_layer_kind {
     long (*acts_size)(const cad_layer *L, int T, int B);
     long (*scratch_size)(const cad_layer *L, int T, int B);
     /* x [T, B, n_in] -> y [T, B, n_hid]. s0 is [B, state] to start from,
-     * or NULL for zeros; s1, if not NULL, receives the final state. */
+     * or NULL for zeros; s1, if not NULL, receives the final state (it may
+     * be s0: a forward reads its start state before anything else). */
     void (*forward)(const cad_layer *L, int T, int B, const float *x,
                     const float *s0, float *acts, float *y, float *s1);
     /* dy [T, B, n_hid] (destroyed) -> accumulates into L->g and, if dx is

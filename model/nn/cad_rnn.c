@@ -129,7 +129,11 @@ static void rnn_step(const cad_layer *L, const float *x, float *h, float *y,
     float *pre = scratch;
     for (int j = 0; j < H; j++)
         pre[j] = w.b_ih[j] + w.b_hh[j];
-    cad_kern_gemv2(H, pre, w.w_ih, L->n_in, x, w.w_hh, H, h, pre);
+    if (L->w16)
+        cad_kern_gemv2_bf16(H, pre, L->w16, L->n_in, x,
+                            L->w16 + (long)H * L->n_in, H, h, pre);
+    else
+        cad_kern_gemv2(H, pre, w.w_ih, L->n_in, x, w.w_hh, H, h, pre);
     for (int j = 0; j < H; j++)
         y[j] = h[j] = tanhf(pre[j]);
 }

@@ -25,7 +25,7 @@ typedef struct {
 static void rig_new(rig *r, const cad_layer_kind *k, int index, cad_rng *rng)
 {
     memset(r, 0, sizeof *r);
-    r->L = (cad_layer){k, IN, H, index, NULL, NULL};
+    r->L = (cad_layer){k, IN, H, index, NULL, NULL, NULL};
     long np = cad_layer_n_params(&r->L);
     r->L.w = calloc((size_t)np, sizeof(float));
     r->L.g = calloc((size_t)np, sizeof(float));

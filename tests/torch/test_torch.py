@@ -56,9 +56,11 @@ with tempfile.TemporaryDirectory() as tmp:
     # 1. Random models of each head, written by PyTorch.
     torch.manual_seed(7)
     fixtures = []
-    for head, hidden, n in (("sigmoid", [13, 7], 12), ("nade", [9, 11], 12),
-                            ("softmax", [10], 12), ("nade", [32, 32, 24], 88)):
-        net = ct.CadenzaNet(n, hidden, head, nade_hidden=17)
+    for head, hidden, n, cell in (
+            ("sigmoid", [13, 7], 12, "lstm"), ("nade", [9, 11], 12, "lstm"),
+            ("softmax", [10], 12, "lstm"), ("nade", [32, 32, 24], 88, "lstm"),
+            ("nade", [9, 11], 12, "gru"), ("sigmoid", [13, 7], 12, "rnn")):
+        net = ct.CadenzaNet(n, hidden, head, nade_hidden=17, cell=cell)
         with torch.no_grad():  # larger weights than the default, so the
             for p in net.parameters():  # probabilities spread out
                 p.mul_(2.5)
@@ -71,7 +73,8 @@ with tempfile.TemporaryDirectory() as tmp:
         net.eval()
         with torch.no_grad():
             nll = net(frames.unsqueeze(1))[:, 0]
-        path = os.path.join(tmp, "%s-%d.safetensors" % (head, len(fixtures)))
+        path = os.path.join(tmp, "%s-%s-%d.safetensors"
+                            % (cell, head, len(fixtures)))
         tensors = dict(net.cadenza_tensors())
         tensors["test.frames"], tensors["test.nll"] = frames, nll
         meta = net.metadata()

@@ -56,7 +56,7 @@ static void check_layer(const char *path, const cad_st_file *f,
     if (!(k && x && h0 && want && x->ndim == 3 && want->ndim == 3))
         return;
     const int T = (int)x->shape[0], B = (int)x->shape[1];
-    cad_layer L = {k, (int)x->shape[2], (int)want->shape[2], 0, NULL, NULL};
+    cad_layer L = {k, (int)x->shape[2], (int)want->shape[2], 0, NULL, NULL, NULL};
     long n = cad_layer_n_params(&L);
     L.w = calloc((size_t)n, sizeof(float));
     /* the parameters, copied in the order the kind stores them */
@@ -141,13 +141,13 @@ static void check_fixture(const char *path)
                          "up to %g nats", path, worst);
 
     /* 2. Step by step, as generation runs. */
-    float h[CAD_MAX_LAYERS][1024] = {{0}}, c[CAD_MAX_LAYERS][1024] = {{0}};
+    float st[CAD_MAX_LAYERS][2048] = {{0}}, h[CAD_MAX_LAYERS][1024];
     float *gates = malloc(sizeof(float) * 4 * 1024), scratch[4096];
     worst = 0;
     for (int t = 0; t < T; t++) {
         const float *in = x + (long)t * n;
         for (int l = 0; l < m->cfg.n_layers; l++) {
-            cad_lstm_step(&m->lstm[l], in, h[l], c[l], gates);
+            m->layer[l].kind->step(&m->layer[l], in, st[l], h[l], gates);
             in = h[l];
         }
         double nll = head_nll(m, in, fr->data + (long)t * n, scratch);
@@ -155,8 +155,8 @@ static void check_fixture(const char *path)
     }
     CHECKF(worst < 1e-5, "%s: step-by-step NLL per frame differs from "
                          "PyTorch by up to %g nats", path, worst);
-    printf("%s: %s head, %d frames, PyTorch and Cadenza agree\n", path,
-           cad_head_name(m->cfg.head), T);
+    printf("%s: %s layers, %s head, %d frames, PyTorch and Cadenza agree\n",
+           path, m->cfg.cell, cad_head_name(m->cfg.head), T);
     free(gates);
     cad_model_ws_free(ws);
     free(x);

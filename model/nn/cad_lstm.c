@@ -1,10 +1,14 @@
+/* The LSTM layer (cad_lstm.h), and the same as a layer kind behind the
+ * interface every kind shares (cad_layer.h), at the end of this file. */
 #include "cad_lstm.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cad_kernels.h"
+#include "cad_layer.h"
 
 long cad_lstm_acts_size(int n_hid, int T, int B)
 {
@@ -156,3 +160,105 @@ void cad_lstm_step_bf16(const cad_lstm_layer *L, const uint16_t *w_ih,
     cad_kern_gemv2_bf16(G, gates, w_ih, L->n_in, x, w_hh, H, h, gates);
     cad_kern_lstm_cell(H, gates, c, h);
 }
+
+/* ---- the LSTM as a layer kind ------------------------------------------
+ * Parameters in PyTorch's order and names; the state of one sequence is
+ * [h, c] (2H floats), of a batch [B, 2H]. */
+
+static cad_lstm_layer view(const cad_layer *L)
+{
+    const long H = L->n_hid, G = 4 * H, In = L->n_in;
+    cad_lstm_layer v = {L->n_in, L->n_hid, NULL, NULL, NULL, NULL,
+                        NULL, NULL, NULL, NULL};
+    v.w_ih = L->w, v.w_hh = v.w_ih + G * In;
+    v.b_ih = v.w_hh + G * H, v.b_hh = v.b_ih + G;
+    if (L->g) {
+        v.gw_ih = L->g, v.gw_hh = v.gw_ih + G * In;
+        v.gb_ih = v.gw_hh + G * H, v.gb_hh = v.gb_ih + G;
+    }
+    return v;
+}
+
+static int lstm_params(const cad_layer *L, cad_param_spec p[CAD_LAYER_MAX_PARAMS])
+{
+    const int G = 4 * L->n_hid, i = L->index;
+    snprintf(p[0].name, sizeof p[0].name, "weight_ih_l%d", i);
+    snprintf(p[1].name, sizeof p[1].name, "weight_hh_l%d", i);
+    snprintf(p[2].name, sizeof p[2].name, "bias_ih_l%d", i);
+    snprintf(p[3].name, sizeof p[3].name, "bias_hh_l%d", i);
+    p[0].rows = p[1].rows = p[2].rows = p[3].rows = G;
+    p[0].cols = L->n_in;
+    p[1].cols = L->n_hid;
+    p[2].cols = p[3].cols = 0;
+    return 4;
+}
+
+static long lstm_state_size(const cad_layer *L) { return 2L * L->n_hid; }
+
+/* cad_lstm_acts, then the start state split into h0 and c0 [B, H] each */
+static long lstm_acts_size(const cad_layer *L, int T, int B)
+{
+    return cad_lstm_acts_size(L->n_hid, T, B) + 2L * B * L->n_hid;
+}
+
+static long lstm_scratch_size(const cad_layer *L, int T, int B)
+{
+    return (long)T * B * 4 * L->n_hid + 4L * L->n_hid;
+}
+
+static void lstm_forward(const cad_layer *L, int T, int B, const float *x,
+                         const float *s0, float *acts, float *y, float *s1)
+{
+    const long H = L->n_hid, bh = B * H;
+    cad_lstm_layer v = view(L);
+    cad_lstm_acts a;
+    cad_lstm_acts_bind(&a, acts, L->n_hid, T, B);
+    float *h0 = acts + cad_lstm_acts_size(L->n_hid, T, B), *c0 = h0 + bh;
+    if (s0)
+        for (int b = 0; b < B; b++) {
+            memcpy(h0 + b * H, s0 + 2 * b * H, sizeof(float) * (size_t)H);
+            memcpy(c0 + b * H, s0 + 2 * b * H + H, sizeof(float) * (size_t)H);
+        }
+    cad_lstm_forward(&v, T, B, x, &a, s0 ? h0 : NULL, s0 ? c0 : NULL);
+    memcpy(y, a.h + bh, sizeof(float) * (size_t)(T * bh)); /* rows 1..T */
+    if (s1)
+        for (int b = 0; b < B; b++) {
+            memcpy(s1 + 2 * b * H, a.h + T * bh + b * H, sizeof(float) * (size_t)H);
+            memcpy(s1 + 2 * b * H + H, a.c + T * bh + b * H, sizeof(float) * (size_t)H);
+        }
+}
+
+static void lstm_backward(const cad_layer *L, int T, int B, const float *x,
+                          const float *s0, const float *acts, const float *y,
+                          float *dy, float *dx, float *scratch)
+{
+    (void)s0, (void)y; /* the forward kept both in acts */
+    cad_lstm_layer v = view(L);
+    cad_lstm_acts a;
+    cad_lstm_acts_bind(&a, (float *)acts, L->n_hid, T, B);
+    cad_lstm_backward(&v, T, B, x, &a, dy, scratch, dx);
+}
+
+static void lstm_step(const cad_layer *L, const float *x, float *state,
+                      float *y, float *scratch)
+{
+    const long H = L->n_hid, G = 4 * H;
+    cad_lstm_layer v = view(L);
+    if (L->w16)
+        cad_lstm_step_bf16(&v, L->w16, L->w16 + G * L->n_in, x, state,
+                           state + H, scratch);
+    else
+        cad_lstm_step(&v, x, state, state + H, scratch);
+    memcpy(y, state, sizeof(float) * (size_t)H);
+}
+
+const cad_layer_kind cad_layer_lstm = {
+    .name = "lstm",
+    .params = lstm_params,
+    .state_size = lstm_state_size,
+    .acts_size = lstm_acts_size,
+    .scratch_size = lstm_scratch_size,
+    .forward = lstm_forward,
+    .backward = lstm_backward,
+    .step = lstm_step,
+};
