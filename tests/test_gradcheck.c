@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cad_model.h"
+#include "cad_model_train.h"
 #include "cad_test.h"
 
 enum { T = 5, B = 3 };

@@ -1,10 +1,16 @@
 /* Recurrent layer kinds behind one small interface, so a model is a stack
  * of layers of any kind and the trainer, eval and generation never ask
- * which. A kind is one file (cad_<kind>.c) and one line in cad_layer.c.
+ * which. 
  *
  *   lstm  PyTorch's nn.LSTM  (gates i, f, g, o; cad_lstm.c)
  *   gru   PyTorch's nn.GRU   (gates r, z, n)
  *   rnn   PyTorch's nn.RNN with tanh (the character RNN's cell)
+ *
+ * Each kind has two halves: this one (parameters, state, one step of
+ * generation; our own kernels, no BLAS) and its batched forward and
+ * backward passes (train/cad_layer_train.h, BLAS). A kind is then two
+ * files, cad_<kind>.c here and cad_<kind>_train.c there, and one line in
+ * each registry.
  *
  * Every kind keeps PyTorch's parameter names and layouts (weight_ih_l0,
  * weight_hh_l0, bias_ih_l0, bias_hh_l0 for the layer at index 0), so a
@@ -21,6 +27,7 @@
 #ifndef CAD_LAYER_H
 #define CAD_LAYER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cad_error.h"
@@ -51,26 +58,16 @@ struct cad_layer_kind {
     int (*params)(const cad_layer *L, cad_param_spec out[CAD_LAYER_MAX_PARAMS]);
     /* Floats of state carried per sequence from step to step. */
     long (*state_size)(const cad_layer *L);
-    /* Floats of activations a forward pass over [T, B] keeps for the
-     * backward pass, and of scratch the backward pass needs. */
-    long (*acts_size)(const cad_layer *L, int T, int B);
-    long (*scratch_size)(const cad_layer *L, int T, int B);
-    /* x [T, B, n_in] -> y [T, B, n_hid]. s0 is [B, state] to start from,
-     * or NULL for zeros; s1, if not NULL, receives the final state (it may
-     * be s0: a forward reads its start state before anything else). */
-    void (*forward)(const cad_layer *L, int T, int B, const float *x,
-                    const float *s0, float *acts, float *y, float *s1);
-    /* dy [T, B, n_hid] (destroyed) -> accumulates into L->g and, if dx is
-     * not NULL, writes dx [T, B, n_in]. The gradient does not flow into
-     * s0 (chunks are truncated there). Takes the forward's x, s0, acts, y. */
-    void (*backward)(const cad_layer *L, int T, int B, const float *x,
-                     const float *s0, const float *acts, const float *y,
-                     float *dy, float *dx, float *scratch);
+    /* Floats of scratch one step needs. */
+    long (*step_scratch_size)(const cad_layer *L);
     /* One step of one sequence, for generation: state updated in place,
-     * y [n_hid] (may alias nothing), scratch of scratch_size(L, 1, 1). */
+     * y [n_hid] (may alias nothing). Reads w16 when the layer has it. */
     void (*step)(const cad_layer *L, const float *x, float *state, float *y,
                  float *scratch);
 };
+/* The batched passes of each kind, for training and evaluation, are its
+ * other half (train/cad_layer_train.h): kept apart so that what only
+ * generates (the plugin) links no BLAS. */
 
 /* The kind of that name, or NULL; every kind, NULL-terminated. */
 const cad_layer_kind *cad_layer_find(const char *name);

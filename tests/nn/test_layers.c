@@ -12,13 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cad_layer.h"
+#include "cad_layer_train.h"
 #include "cad_test.h"
 
 enum { T = 4, B = 3, IN = 5, H = 4 };
 
 typedef struct {
     cad_layer L;
+    const cad_layer_trainer *tr;
     float *acts, *y, *s1, *scratch;
 } rig;
 
@@ -29,10 +30,11 @@ static void rig_new(rig *r, const cad_layer_kind *k, int index, cad_rng *rng)
     long np = cad_layer_n_params(&r->L);
     r->L.w = calloc((size_t)np, sizeof(float));
     r->L.g = calloc((size_t)np, sizeof(float));
-    r->acts = calloc((size_t)k->acts_size(&r->L, T, B), sizeof(float));
+    r->tr = cad_layer_trainer_for(k);
+    r->acts = calloc((size_t)r->tr->acts_size(&r->L, T, B), sizeof(float));
     r->y = calloc(T * B * H, sizeof(float));
     r->s1 = calloc((size_t)(B * k->state_size(&r->L)), sizeof(float));
-    r->scratch = calloc((size_t)k->scratch_size(&r->L, T, B), sizeof(float));
+    r->scratch = calloc((size_t)r->tr->scratch_size(&r->L, T, B), sizeof(float));
     cad_layer_init(&r->L, rng);
     for (long i = 0; i < np; i++) /* larger than the default: saturate some */
         r->L.w[i] *= 3.0f;
@@ -47,7 +49,7 @@ static void rig_free(rig *r)
 /* The loss whose gradient is checked: sum of y * R. */
 static double loss(rig *r, const float *x, const float *s0, const float *R)
 {
-    r->L.kind->forward(&r->L, T, B, x, s0, r->acts, r->y, r->s1);
+    r->tr->forward(&r->L, T, B, x, s0, r->acts, r->y, r->s1);
     double s = 0;
     for (int i = 0; i < T * B * H; i++)
         s += (double)r->y[i] * R[i];
@@ -84,7 +86,7 @@ static void check_kind(const cad_layer_kind *k)
     /* analytic gradients */
     loss(&r, x, s0, R);
     memcpy(dy, R, sizeof dy);
-    k->backward(&r.L, T, B, x, s0, r.acts, r.y, dy, dx, r.scratch);
+    r.tr->backward(&r.L, T, B, x, s0, r.acts, r.y, dy, dx, r.scratch);
 
     /* every parameter against finite differences */
     const float eps = 1e-2f;
@@ -120,6 +122,7 @@ static void check_kind(const cad_layer_kind *k)
     /* the step path, sequence by sequence, and the final state */
     loss(&r, x, s0, R);
     float state[16], out[H], scratch[256];
+    CHECK(k->step_scratch_size(&r.L) <= 256);
     double diff = 0;
     for (int b = 0; b < B; b++) {
         memcpy(state, s0 + b * S, sizeof(float) * (size_t)S);
@@ -148,6 +151,11 @@ int main(void)
     const cad_layer_kind *const *kinds = cad_layer_kinds();
     for (int i = 0; kinds[i]; i++) {
         printf("layer kind %s\n", kinds[i]->name);
+        CHECKF(cad_layer_trainer_for(kinds[i]) &&
+                   cad_layer_trainer_for(kinds[i])->kind == kinds[i],
+               "%s has no batched half registered", kinds[i]->name);
+        if (!cad_layer_trainer_for(kinds[i]))
+            continue;
         check_kind(kinds[i]);
         CHECK(cad_layer_find(kinds[i]->name) == kinds[i]);
     }

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cad_layer.h"
-#include "cad_model.h"
+#include "cad_model_train.h"
 #include "cad_test.h"
 
 /* -log p(y | u) of one frame from the head, as generation's step path
@@ -72,12 +72,13 @@ static void check_layer(const char *path, const cad_st_file *f,
             memcpy(L.w + at, t->data, sizeof(float) * (size_t)size);
         at += size;
     }
-    float *acts = calloc((size_t)k->acts_size(&L, T, B), sizeof(float));
+    const cad_layer_trainer *tr = cad_layer_trainer_for(k);
+    float *acts = calloc((size_t)tr->acts_size(&L, T, B), sizeof(float));
     float *y = calloc((size_t)T * B * L.n_hid, sizeof(float));
     float *state = calloc((size_t)k->state_size(&L), sizeof(float));
     float *out = calloc((size_t)L.n_hid, sizeof(float));
-    float *scratch = calloc((size_t)k->scratch_size(&L, 1, 1), sizeof(float));
-    k->forward(&L, T, B, x->data, h0->data, acts, y, NULL);
+    float *scratch = calloc((size_t)k->step_scratch_size(&L), sizeof(float));
+    tr->forward(&L, T, B, x->data, h0->data, acts, y, NULL);
     double worst = 0, worst_step = 0;
     for (long i = 0; i < want->numel; i++)
         worst = fmax(worst, fabs(y[i] - want->data[i]));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_kernels.h"
 #include "cad_model.h"
 
 static int meta_int(const cad_st_file *f, const char *key, int dflt, int *out,
@@ -160,45 +161,62 @@ int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e)
     return 0;
 }
 
+static int all_finite(const float *v, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
 /* Every weight can be finite and the forward pass still overflow (all
  * weights 3e38: eval printed -nan, generate wrote noise, the plugin's
- * chord hung). Three steps on a probe input: silence, every fourth key,
- * every key; targets one key each. The loss and NLL must be finite. */
-int cad_model_probe(cad_model *m, cad_error *e)
+ * chord hung). Three steps of generation's own path on a probe input
+ * (silence, every fourth key, every key): every layer's output and the
+ * head's must be finite. The step path needs no BLAS, so the plugin's
+ * worker runs this too, on every model it loads. */
+int cad_model_probe(const cad_model *m, cad_error *e)
 {
-    enum { T = 3 };
-    const int I = m->cfg.n_in, O = m->cfg.n_out;
-    float *x = calloc((size_t)T * I, sizeof *x);
-    float *y = calloc((size_t)T * O, sizeof *y);
-    float mask[T] = {1, 1, 1};
-    cad_model_ws *ws = cad_model_ws_new();
-    int rc = -1;
-    double loss = 0, nll = 0;
-    if (!x || !y || !ws) {
-        cad_error_set(e, "out of memory");
-        goto out;
+    const cad_model_config *c = &m->cfg;
+    long need = c->n_in + 2L * c->n_out + 2L * c->nade_hidden, smax = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        const cad_layer *L = &m->layer[l];
+        long s = L->kind->step_scratch_size(L);
+        need += L->kind->state_size(L) + L->n_hid;
+        smax = s > smax ? s : smax;
     }
-    for (int i = 0; i < I; i++) {
-        x[I + i] = i % 4 == 0;
-        x[2 * I + i] = 1;
+    float *mem = calloc((size_t)(need + smax), sizeof(float));
+    if (!mem)
+        return cad_error_set(e, "out of memory");
+    float *x = mem, *p = x + c->n_in, *state[CAD_MAX_LAYERS], *y[CAD_MAX_LAYERS];
+    for (int l = 0; l < c->n_layers; l++) {
+        state[l] = p, p += m->layer[l].kind->state_size(&m->layer[l]);
+        y[l] = p, p += m->layer[l].n_hid;
     }
-    for (int t = 0; t < T; t++)
-        y[(long)t * O + (t * 7) % O] = 1;
-    cad_batch b = {T, 1, x, y, mask};
-    if (cad_model_forward(m, ws, &b, 0, NULL, &loss, &nll, e))
-        goto out;
-    if (!isfinite(loss) || !isfinite(nll)) {
-        cad_error_set(e, "the model's output is not finite on a probe input "
-                         "(NLL %g): its weights make the forward pass "
-                         "overflow; refusing it", nll);
-        goto out;
+    float *scratch = p, *head = p + smax;
+    int ok = 1;
+    for (int t = 0; t < 3 && ok; t++) {
+        for (int i = 0; i < c->n_in; i++)
+            x[i] = t == 0 ? 0.0f : t == 1 ? (float)(i % 4 == 0) : 1.0f;
+        const float *in = x;
+        for (int l = 0; l < c->n_layers && ok; l++) {
+            const cad_layer *L = &m->layer[l];
+            L->kind->step(L, in, state[l], y[l], scratch);
+            ok = all_finite(y[l], L->n_hid);
+            in = y[l];
+        }
+        if (ok && c->head == CAD_HEAD_NADE)
+            ok = cad_nade_finite(&m->nade, in, head);
+        else if (ok) {
+            cad_kern_gemv2(m->fc.n_out, m->fc.b, m->fc.w, m->fc.n_in, in,
+                           NULL, 0, NULL, head);
+            ok = all_finite(head, m->fc.n_out);
+        }
     }
-    rc = 0;
-out:
-    cad_model_ws_free(ws);
-    free(x);
-    free(y);
-    return rc;
+    free(mem);
+    return ok ? 0 : cad_error_set(e, "the model's output is not finite on a "
+                                     "probe input: its weights make the "
+                                     "forward pass overflow; refusing it");
 }
 
 int cad_model_load(const char *path, cad_model **out, cad_error *e)

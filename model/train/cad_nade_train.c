@@ -1,12 +1,13 @@
-#include "cad_nade.h"
+/* The NADE head's batched passes for training and evaluation (see
+ * cad_heads_train.h and nn/cad_nade.h). Generation's side is in nn/. */
+#include "cad_heads_train.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
-#include "cad_kernels.h"
-#include "cad_head.h"
-#include "cad_lstm.h"
+#include "cad_head.h" /* cad_softplus */
+#include "cad_lstm.h" /* cad_sigmoid */
 
 /* Workspace layout for N rows: conditioned visible biases BV [N, n_vis],
  * then conditioned hidden biases BH [N, n_hid]. Backward turns both into
@@ -129,41 +130,6 @@ void cad_nade_backward(const cad_nade *m, int N, const float *u,
                 1.0f, bv, V, m->Wuv, m->n_cond, 0.0f, du, m->n_cond);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, m->n_cond, H,
                 1.0f, bh, H, m->Wuh, m->n_cond, 1.0f, du, m->n_cond);
-}
-
-void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
-                     float threshold, const uint8_t *allowed, int max_notes,
-                     cad_rng *rng, float *scratch, uint8_t *out)
-{
-    const int V = m->n_vis, H = m->n_hid;
-    const int greedy = !(temperature > 1e-3f);
-    float *bv = scratch, *a = bv + V, *h = a + H;
-    cad_kern_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
-    cad_kern_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
-    /* h = sigmoid(a) changes only when a key turns on, which is a few
-     * times per frame: recomputing it then, not for every key, saves
-     * most of the exponentials of a step. */
-    for (int j = 0; j < H; j++)
-        h[j] = cad_sigmoid(a[j]);
-    int notes = 0;
-    for (int i = 0; i < V; i++) {
-        float z = bv[i] + cad_kern_dot(H, m->V + (long)i * H, h);
-        float p = cad_sigmoid(greedy ? z : z / temperature);
-        /* One uniform per key whatever the mask, so the random stream does
-         * not shift when the key range or scale changes. */
-        float r = cad_rng_uniform(rng);
-        int on = greedy ? p > 0.5f : r < p;
-        if (p < threshold || (allowed && !allowed[i]) ||
-            (max_notes > 0 && notes >= max_notes))
-            on = 0;
-        out[i] = (uint8_t)on;
-        if (on) {
-            notes++;
-            cad_kern_add(H, m->W + (long)i * H, a);
-            for (int j = 0; j < H; j++)
-                h[j] = cad_sigmoid(a[j]);
-        }
-    }
 }
 
 double cad_nade_logprob(const cad_nade *m, const float *u, const float *y,

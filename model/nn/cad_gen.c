@@ -27,7 +27,7 @@ cad_gen *cad_gen_new(const cad_model *m, cad_error *e)
     long need = c->n_in, smax = 0;
     for (int l = 0; l < c->n_layers; l++) {
         const cad_layer *L = &m->layer[l];
-        long s = L->kind->scratch_size(L, 1, 1);
+        long s = L->kind->step_scratch_size(L);
         need += L->kind->state_size(L) + L->n_hid;
         smax = s > smax ? s : smax;
     }

@@ -18,7 +18,7 @@
 #ifndef CAD_TRAIN_H
 #define CAD_TRAIN_H
 
-#include "cad_model.h"
+#include "cad_model_train.h"
 #include "cad_optim.h"
 #include "cad_roll.h"
 

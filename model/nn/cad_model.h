@@ -4,8 +4,9 @@
  * same layout). Named views of that array follow PyTorch's names
  * (weight_ih_l0, ..., fc.weight) so files cross over in both directions.
  *
- * Training uses cad_model_forward / cad_model_backward on a batch of
- * sequences laid out time-major ([T, B, n]); generation uses cad_gen.h. */
+ * Generation steps it (cad_gen.h); training and evaluation run batched
+ * passes over it (train/cad_model_train.h), kept apart so that what only
+ * generates links no BLAS. */
 #ifndef CAD_MODEL_H
 #define CAD_MODEL_H
 
@@ -76,10 +77,10 @@ int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e);
 /* f borrows m's weights (no copy): free f before m, and save it before
  * m's weights change. */
 int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e);
-/* Three steps of the forward pass on a probe input: fails with a message
- * if the outputs are not finite (finite weights can still overflow).
- * cad_model_load runs it on every file it loads. */
-int cad_model_probe(cad_model *m, cad_error *e);
+/* Three steps of generation's forward pass on a probe input: fails with
+ * a message if the states or the head's outputs are not finite (finite
+ * weights can still overflow). cad_model_load runs it on every file. */
+int cad_model_probe(const cad_model *m, cad_error *e);
 int cad_model_set_meta(cad_model *m, const char *key, const char *val);
 const char *cad_model_get_meta(const cad_model *m, const char *key);
 void cad_model_zero_grad(cad_model *m);
@@ -89,36 +90,5 @@ void cad_model_zero_grad(cad_model *m);
  * half the memory traffic of f32. Not for a model that is still being
  * trained. */
 int cad_model_to_bf16(cad_model *m, cad_error *e);
-
-/* A batch: x and y are [T, B, n_in] and [T, B, n_out]; mask [T, B] is 1
- * for real frames and 0 for padding after a shorter sequence's end. */
-typedef struct {
-    int T, B;
-    const float *x, *y, *mask;
-} cad_batch;
-
-/* Workspace for forward/backward; grows as needed, never shrinks. */
-typedef struct cad_model_ws cad_model_ws;
-cad_model_ws *cad_model_ws_new(void);
-void cad_model_ws_free(cad_model_ws *ws);
-
-/* Truncated backpropagation through time, for pieces too long to hold at
- * once: with carry on, each forward starts from the LSTM state the
- * previous forward (of the same batch size) ended in, instead of zero, so
- * a long batch can be run as consecutive chunks of time. Gradients stop at
- * a chunk's start. Off by default; turning it on or off drops any state
- * kept, so the next forward starts from zero either way. */
-void cad_model_ws_carry(cad_model_ws *ws, int on);
-
-/* Forward over a batch. train = 1 applies dropout (drawn from rng).
- * Adds the masked training loss and NLL sums (nats) to *loss and *nll.
- * Returns 0, or -1 if the workspace could not grow (out of memory). */
-int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
-                      int train, cad_rng *rng, double *loss, double *nll,
-                      cad_error *e);
-/* Accumulates into m->g the gradient of scale * (loss sum) of the last
- * forward (which must have been run on the same batch). */
-void cad_model_backward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
-                        float scale);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cad_model.h"
+#include "cad_model_train.h"
 
 struct cad_model_ws {
     float *mem;
@@ -63,8 +63,9 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
     long need = 0, scratch = 0;
     for (int l = 0; l < c->n_layers; l++) {
         const cad_layer *L = &m->layer[l];
-        long s = L->kind->scratch_size(L, T, B);
-        need += 2 * N * L->n_in + L->kind->acts_size(L, T, B) + N * L->n_hid;
+        const cad_layer_trainer *tr = cad_layer_trainer_for(L->kind);
+        long s = tr->scratch_size(L, T, B);
+        need += 2 * N * L->n_in + tr->acts_size(L, T, B) + N * L->n_hid;
         scratch = s > scratch ? s : scratch;
     }
     need += 2 * N * top;
@@ -85,7 +86,7 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
         const cad_layer *L = &m->layer[l];
         ws->xin[l] = p, p += N * L->n_in;
         ws->xmask[l] = p, p += N * L->n_in;
-        ws->acts[l] = p, p += L->kind->acts_size(L, T, B);
+        ws->acts[l] = p, p += cad_layer_trainer_for(L->kind)->acts_size(L, T, B);
         ws->y[l] = p, p += N * L->n_hid;
     }
     ws->u = p, p += N * top;
@@ -148,8 +149,9 @@ int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
         dropout(N * Ly->n_in, in, ws->xin[l], ws->xmask[l], p, train, rng);
         /* with carry on, start from the state the last chunk ended in and
          * leave the state after step T there for the next one */
-        Ly->kind->forward(Ly, T, B, ws->xin[l], from_state ? st : NULL,
-                          ws->acts[l], ws->y[l], ws->carry ? st : NULL);
+        cad_layer_trainer_for(Ly->kind)->forward(
+            Ly, T, B, ws->xin[l], from_state ? st : NULL, ws->acts[l],
+            ws->y[l], ws->carry ? st : NULL);
         if (ws->carry)
             st += B * Ly->kind->state_size(Ly);
         in = ws->y[l];
@@ -188,8 +190,9 @@ void cad_model_backward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
         dh[i] *= ws->umask[i];
     for (int l = L - 1; l >= 0; l--) {
         const cad_layer *Ly = &m->layer[l];
-        Ly->kind->backward(Ly, T, B, ws->xin[l], NULL, ws->acts[l], ws->y[l],
-                           dh, l > 0 ? dx : NULL, ws->scratch);
+        cad_layer_trainer_for(Ly->kind)->backward(
+            Ly, T, B, ws->xin[l], NULL, ws->acts[l], ws->y[l], dh,
+            l > 0 ? dx : NULL, ws->scratch);
         if (l == 0)
             break;
         /* Through the dropout below this layer, into the layer beneath. */

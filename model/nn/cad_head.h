@@ -29,19 +29,6 @@ typedef struct {
     float *gw, *gb;
 } cad_linear_head;
 
-/* Forward for N rows of u ([N, n_in]) against targets y ([N, n_out]) with a
- * per-row weight mask (0 = padding). z ([N, n_out]) receives the logits.
- * Adds the masked training loss to *loss and the masked NLL to *nll. */
-void cad_linear_head_forward(const cad_linear_head *h, int N, const float *u,
-                             const float *y, const float *mask, float *z,
-                             double *loss, double *nll);
-/* Backward from the logits z kept by forward; scale multiplies the loss
- * (1 / frames for a mean). Overwrites z with dz. Accumulates the weight
- * gradients and writes du ([N, n_in]). */
-void cad_linear_head_backward(const cad_linear_head *h, int N, const float *u,
-                              const float *y, const float *mask, float *z,
-                              float scale, float *du);
-
 /* Generation: z is scratch of n_out floats, out receives a 0/1 frame
  * (sigmoid) or a one-hot vector (softmax). See cad_gen.h for the params. */
 void cad_linear_head_sample(const cad_linear_head *h, const float *u,

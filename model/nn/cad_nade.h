@@ -27,28 +27,15 @@ typedef struct {
     float *gW, *gV, *gbv, *gbh, *gWuv, *gWuh;
 } cad_nade;
 
-/* Scratch floats for N rows (conditioned biases and their gradients). */
-long cad_nade_ws_size(const cad_nade *m, int N);
-
-/* N rows of u ([N, n_cond]) and binary targets y ([N, n_vis]), per-row
- * mask. Adds the masked NLL (nats) to *nll. ws keeps what backward needs. */
-void cad_nade_forward(const cad_nade *m, int N, const float *u,
-                      const float *y, const float *mask, float *ws,
-                      double *nll);
-/* Gradient of scale * sum(mask * NLL): accumulates into the weight
- * gradients and writes du ([N, n_cond]). hrow is scratch of n_vis * n_hid. */
-void cad_nade_backward(const cad_nade *m, int N, const float *u,
-                       const float *y, const float *mask, float *ws,
-                       float scale, float *du, float *hrow);
-
 /* Generation for one state u. scratch: n_vis + 2 * n_hid floats. A masked
  * key is forced off and the following keys are conditioned on that. */
 void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
                      float threshold, const uint8_t *allowed, int max_notes,
                      cad_rng *rng, float *scratch, uint8_t *out);
 
-/* Log-likelihood of one frame y (float 0/1) given u, for tests. */
-double cad_nade_logprob(const cad_nade *m, const float *u, const float *y,
-                        float *scratch);
+/* 1 if every visible unit's logit is finite for the state u, with every
+ * key on (the most the chain can add up); scratch as for sampling. The
+ * model probe's check of a NADE head. */
+int cad_nade_finite(const cad_nade *m, const float *u, float *scratch);
 
 #endif

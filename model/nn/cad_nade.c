@@ -1,0 +1,63 @@
+#include "cad_nade.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "cad_kernels.h"
+#include "cad_head.h"
+#include "cad_lstm.h"
+
+void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
+                     float threshold, const uint8_t *allowed, int max_notes,
+                     cad_rng *rng, float *scratch, uint8_t *out)
+{
+    const int V = m->n_vis, H = m->n_hid;
+    const int greedy = !(temperature > 1e-3f);
+    float *bv = scratch, *a = bv + V, *h = a + H;
+    cad_kern_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
+    cad_kern_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
+    /* h = sigmoid(a) changes only when a key turns on, which is a few
+     * times per frame: recomputing it then, not for every key, saves
+     * most of the exponentials of a step. */
+    for (int j = 0; j < H; j++)
+        h[j] = cad_sigmoid(a[j]);
+    int notes = 0;
+    for (int i = 0; i < V; i++) {
+        float z = bv[i] + cad_kern_dot(H, m->V + (long)i * H, h);
+        float p = cad_sigmoid(greedy ? z : z / temperature);
+        /* One uniform per key whatever the mask, so the random stream does
+         * not shift when the key range or scale changes. */
+        float r = cad_rng_uniform(rng);
+        int on = greedy ? p > 0.5f : r < p;
+        if (p < threshold || (allowed && !allowed[i]) ||
+            (max_notes > 0 && notes >= max_notes))
+            on = 0;
+        out[i] = (uint8_t)on;
+        if (on) {
+            notes++;
+            cad_kern_add(H, m->W + (long)i * H, a);
+            for (int j = 0; j < H; j++)
+                h[j] = cad_sigmoid(a[j]);
+        }
+    }
+}
+
+int cad_nade_finite(const cad_nade *m, const float *u, float *scratch)
+{
+    const int V = m->n_vis, H = m->n_hid;
+    float *bv = scratch, *a = bv + V, *h = a + H;
+    cad_kern_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
+    cad_kern_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
+    for (int i = 0; i < V; i++) {
+        for (int j = 0; j < H; j++)
+            h[j] = cad_sigmoid(a[j]);
+        float z = bv[i] + cad_kern_dot(H, m->V + (long)i * H, h);
+        if (!isfinite(z))
+            return 0;
+        cad_kern_add(H, m->W + (long)i * H, a); /* every key on */
+    }
+    for (int j = 0; j < H; j++)
+        if (!isfinite(a[j]))
+            return 0;
+    return 1;
+}
