@@ -282,6 +282,24 @@ static int events_encode(const cad_repr *r, const cad_score *s, cad_seq *out,
     return rc;
 }
 
+/* The decoder's keyboard: when each pitch was struck (-1: silent) and
+ * how hard. */
+typedef struct {
+    long long start[128];
+    int velocity[128];
+} keys;
+
+/* Ends p's note, if it sounds, at now; a note of no length is dropped. */
+static int release(const events_repr *r, keys *k, int p, long long now,
+                   cad_score *out, cad_error *e)
+{
+    int rc = 0;
+    if (k->start[p] >= 0 && now > k->start[p])
+        rc = push(r, k->start[p], now, p, k->velocity[p], out, e);
+    k->start[p] = -1;
+    return rc;
+}
+
 static int events_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
                          cad_error *e)
 {
@@ -291,44 +309,36 @@ static int events_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
                                 "sequence", q->width);
     if (start_piece(r, out, e))
         return -1;
-    long long start[128], now = 0; /* start[p] < 0: p is silent */
-    int vel[128], velocity = EV_FIRST_VELOCITY;
+    keys k;
+    long long now = 0;
+    int velocity = EV_FIRST_VELOCITY, rc = 0;
     for (int p = 0; p < 128; p++)
-        start[p] = -1;
-    for (int t = 0; t <= q->T; t++) {
-        int c = -1, p = -1;
-        if (t < q->T) {
-            float v = q->v[t];
-            if (!(v > -0.5f && v < EV_CLASSES - 0.5f)) {
-                cad_score_free(out);
-                return cad_error_set(e, "step %d of the sequence (%g) is no "
-                                        "event", t, v);
-            }
-            c = (int)lroundf(v);
+        k.start[p] = -1;
+    for (int t = 0; t < q->T && !rc; t++) {
+        float v = q->v[t];
+        if (!(v > -0.5f && v < EV_CLASSES - 0.5f)) {
+            rc = cad_error_set(e, "step %d of the sequence (%g) is no event",
+                               t, v);
+            break;
         }
-        if (c >= EV_SHIFT && c < EV_VELOCITY) {
+        int c = (int)lroundf(v);
+        if (c < EV_OFF) { /* struck again: the sounding note ends */
+            rc = release(r, &k, c, now, out, e);
+            k.start[c] = now;
+            k.velocity[c] = velocity;
+        } else if (c < EV_SHIFT) {
+            rc = release(r, &k, c - EV_OFF, now, out, e);
+        } else if (c < EV_VELOCITY) {
             now += c - EV_SHIFT + 1;
-            continue;
-        }
-        if (c >= EV_VELOCITY) {
+        } else {
             velocity = bin_velocity(c - EV_VELOCITY);
-            continue;
         }
-        if (c >= 0)
-            p = c % 128;
-        /* a NOTE_ON or NOTE_OFF of p ends p's note; the end ends them all */
-        for (int k = p < 0 ? 0 : p; k < (p < 0 ? 128 : p + 1); k++) {
-            if (start[k] >= 0 && now > start[k] &&
-                push(r, start[k], now, k, vel[k], out, e)) {
-                cad_score_free(out);
-                return -1;
-            }
-            start[k] = -1;
-        }
-        if (c >= EV_ON && c < EV_OFF) {
-            start[p] = now;
-            vel[p] = velocity;
-        }
+    }
+    for (int p = 0; p < 128 && !rc; p++) /* the end ends what sounds */
+        rc = release(r, &k, p, now, out, e);
+    if (rc) {
+        cad_score_free(out);
+        return -1;
     }
     qsort(out->notes, (size_t)out->n_notes, sizeof *out->notes, cmp_note);
     return 0;

@@ -128,7 +128,8 @@ static void test_chord_and_start(void)
     cad_seq q;
     piece(&s, n, 4, NULL, 0);
     if (round_trip(r, &s, &q, &d) == 0) {
-        const float want[12] = {60, 0, .5f, 64, 0, 1, 67, 0, .5f, 62, .5f, .125f};
+        const float want[12] = {60, 0,   .5f, 64, 0,   1,
+                                67, 0,   .5f, 62, .5f, .125f};
         CHECK(q.T == 4 && memcmp(q.v, want, sizeof want) == 0);
         /* the silence before beat 2 is gone; at 60 bpm a beat is a second */
         CHECK(d.notes[0].onset == 0 && d.notes[3].onset == 0.5 &&
