@@ -44,7 +44,7 @@
 #include "cad_repr.h"
 
 #define NOTES_MAX_MS 3600000LL      /* an hour: a step or a duration */
-#define NOTES_MAX_SECONDS 1e9       /* where a note may lie at all */
+#define NOTES_MAX_TIME 1e9 /* seconds (beats on the grid): where a note may lie */
 
 typedef struct {
     cad_repr base;
@@ -139,7 +139,7 @@ static int to_units(const notes_repr *r, const cad_score *s, unit_note **out,
             b = cad_score_seconds(s, b);
             scale = 1000;
         }
-        if (!(b <= NOTES_MAX_SECONDS)) {
+        if (!(b <= NOTES_MAX_TIME)) {
             free(u);
             return cad_error_set(e, "a note at beat %g lies too far from the "
                                     "start", n->onset);
