@@ -9,9 +9,13 @@
 
 /* Each kind lives in its own file; adding one is one line here. */
 extern const cad_repr_kind cad_repr_pianoroll;
+extern const cad_repr_kind cad_repr_notes;
+extern const cad_repr_kind cad_repr_events;
 
 static const cad_repr_kind *const kinds[] = {
     &cad_repr_pianoroll,
+    &cad_repr_notes,
+    &cad_repr_events,
     NULL,
 };
 

@@ -200,6 +200,22 @@ int main(void)
     check_kind(cad_repr_find("pianoroll"), &f, pieces, n,
                "pianoroll, quarter notes, 49 keys from C2");
     cad_st_free(&f);
+    /* notes on the grid, as classes, and at another tempo and velocity */
+    cad_st_set_meta(&f, "repr.grid", "24", &e);
+    check_kind(cad_repr_find("notes"), &f, pieces, n, "notes, grid 1/24");
+    cad_st_set_meta(&f, "repr.grid", "12", &e);
+    cad_st_set_meta(&f, "repr.grid_beats", "2", &e);
+    cad_st_set_meta(&f, "repr.bpm", "90", &e);
+    check_kind(cad_repr_find("notes"), &f, pieces, n,
+               "notes, grid 1/12 to 2 beats, 90 bpm");
+    cad_st_free(&f);
+    cad_st_set_meta(&f, "repr.bpm", "75.5", &e);
+    cad_st_set_meta(&f, "repr.velocity", "64", &e);
+    check_kind(cad_repr_find("notes"), &f, pieces, n, "notes, 75.5 bpm");
+    cad_st_free(&f);
+    cad_st_set_meta(&f, "repr.bpm", "100", &e);
+    check_kind(cad_repr_find("events"), &f, pieces, n, "events, 100 bpm");
+    cad_st_free(&f);
     test_pianoroll_restrike();
     for (int i = 0; i < n; i++)
         cad_score_free(&pieces[i]);
