@@ -35,7 +35,8 @@ int cad_cli_check_paths(const char *cmd, const char *const *in, int n_in,
 /* Provenance of training data, without the paths of this machine: for
  * each file "NAME (N bytes, fnv1a64 HASH)", for each folder "NAME/ (K
  * files, N bytes, fnv1a64 HASH)" over its files' names and contents in
- * name order; "; " between them. Returns -1 if one cannot be read. */
+ * name order; "; " between them, cut with "..." at cap. Returns -1 if
+ * one cannot be read. */
 int cad_cli_describe_data(const char *const *paths, int n, char *out,
                           size_t cap);
 

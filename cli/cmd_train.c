@@ -148,7 +148,9 @@ static int provenance(int argc, char **argv, char *out, size_t cap)
             append(out, cap, " ", a);
         }
     }
-    return strlen(out) + 1 >= cap ? -1 : 0;
+    if (strlen(out) + 1 >= cap) /* cut: say so rather than refuse */
+        memcpy(out + cap - 4, "...", 4);
+    return 0;
 }
 
 /* Moves a seeded-random fraction of train's pieces into valid. */
@@ -337,11 +339,12 @@ int cad_cmd_train(int argc, char **argv)
     /* Provenance goes into the model file: the command without the paths
      * of the machine that ran it, and the data by name, size and content
      * hash. --resume is left out: a resumed run is the same run. */
-    char cmd[2048], data_id[2048];
+    char cmd[4096], data_id[16384];
     if (provenance(argc, argv, cmd, sizeof cmd) ||
         cad_cli_describe_data((const char *const *)argv + optind,
                               argc - optind, data_id, sizeof data_id)) {
-        fprintf(stderr, "cadenza train: cannot describe the data\n");
+        fprintf(stderr, "cadenza train: cannot read the data again to "
+                        "record its content hash\n");
         goto fail;
     }
     cad_model_set_meta(m, "train.command", cmd);
@@ -381,7 +384,7 @@ int cad_cmd_train(int argc, char **argv)
             goto fail;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = t.seconds + (double)(t1.tv_sec - t0.tv_sec) +
+        double secs = (double)(t1.tv_sec - t0.tv_sec) +
                       1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
         int better = valid.n ? va < t.best : 1;
         printf("epoch %4ld  train nll %.4f  valid nll %.4f  %6.0fs%s\n", t.epoch,
@@ -394,8 +397,9 @@ int cad_cmd_train(int argc, char **argv)
         cad_model_set_meta(m, "train.train_nll", buf);
         snprintf(buf, sizeof buf, "%.4f", va);
         cad_model_set_meta(m, "train.valid_nll", buf);
-        snprintf(buf, sizeof buf, "%.0f", secs);
-        cad_model_set_meta(m, "train.seconds", buf);
+        /* The time is printed, not recorded: it is the one thing a rerun
+         * (or a resumed run) cannot repeat, and the same seed, data and
+         * options must give the same model file, byte for byte. */
         if (better) {
             t.best = valid.n ? va : tr;
             t.best_epoch = t.epoch;
@@ -409,13 +413,7 @@ int cad_cmd_train(int argc, char **argv)
         } else {
             t.since_best++;
         }
-        /* The checkpoint's clock: this process's time so far on top of
-         * the earlier ones'. */
-        double before = t.seconds;
-        t.seconds = secs;
-        int saved = cad_trainer_save(&t, ckpt, &e);
-        t.seconds = before;
-        if (saved) {
+        if (cad_trainer_save(&t, ckpt, &e)) {
             fprintf(stderr, "cadenza train: %s\n", e.msg);
             goto fail;
         }

@@ -54,7 +54,6 @@ typedef struct {
     double best;       /* best validation NLL so far, exact (INFINITY: none) */
     long best_epoch;   /* the epoch that reached it */
     long since_best;   /* epochs since then */
-    double seconds;    /* training time before this process started */
     uint64_t data_hash; /* the pieces and their order (cad_roll_set_hash) */
 } cad_trainer;
 
@@ -80,7 +79,7 @@ int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
  * frames): a checkpoint refuses to resume on other data. */
 uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h);
 
-/* Optimiser state, RNG, the loop's state (best, since_best, seconds) and
+/* Optimiser state, RNG, the loop's state (best, best_epoch, since_best) and
  * the data's fingerprint into/out of a checkpoint file (with the model).
  * Resuming on data with another fingerprint than t->data_hash fails. */
 int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e);

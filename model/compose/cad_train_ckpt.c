@@ -42,11 +42,6 @@ int cad_trainer_save(const cad_trainer *t, const char *path, cad_error *e)
     snprintf(buf, sizeof buf, "%ld %ld", t->best_epoch, t->since_best);
     if (cad_st_set_meta(&f, "train.loop_best_epoch_since", buf, e))
         goto out;
-    /* Whole seconds, as the model records them: the clock is the one
-     * thing a resumed run cannot repeat exactly. */
-    snprintf(buf, sizeof buf, "%.0f", t->seconds);
-    if (cad_st_set_meta(&f, "train.loop_seconds", buf, e))
-        goto out;
     snprintf(buf, sizeof buf, "%016" PRIx64, t->data_hash);
     if (cad_st_set_meta(&f, "train.data_hash", buf, e))
         goto out;
@@ -100,14 +95,13 @@ int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e)
     const char *rs = cad_st_meta(&f, "train.rng");
     const char *lb = cad_st_meta(&f, "train.loop_best");
     const char *lbs = cad_st_meta(&f, "train.loop_best_epoch_since");
-    const char *ls = cad_st_meta(&f, "train.loop_seconds");
     const char *dh = cad_st_meta(&f, "train.data_hash");
     if (!ep || !st || !rs || strlen(rs) != 64) {
         cad_error_set(e, "not a training checkpoint (train.* metadata "
                          "missing)");
         goto out;
     }
-    if (!lb || !lbs || !ls || !dh) {
+    if (!lb || !lbs || !dh) {
         cad_error_set(e, "made by an older cadenza that did not record the "
                          "early-stopping state; resuming would not continue "
                          "the same run");
@@ -140,7 +134,6 @@ int cad_trainer_resume(cad_trainer *t, const char *path, cad_error *e)
     t->best = strtod(lb, NULL);
     t->best_epoch = best_epoch;
     t->since_best = since;
-    t->seconds = strtod(ls, NULL);
     t->epoch = strtol(ep, NULL, 10);
     t->opt.step = strtol(st, NULL, 10);
     for (int i = 0; i < 4; i++) {
