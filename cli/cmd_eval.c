@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cad_roll.h"
 #include "cad_train.h"
 #include "cli.h"
 
@@ -73,7 +74,9 @@ int cad_cmd_eval(int argc, char **argv)
     }
     double nll;
     long frames;
-    if (cad_eval_nll(m, &data, &nll, &frames, &e)) {
+    cad_seq_source src;
+    cad_roll_set_source(&data, &src);
+    if (cad_eval_nll(m, &src, &nll, &frames, &e)) {
         fprintf(stderr, "cadenza eval: %s\n", e.msg);
         goto out;
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cad_roll.h"
 #include "cad_train.h"
 #include "cli.h"
 
@@ -328,6 +329,9 @@ int cad_cmd_train(int argc, char **argv)
         cad_model_free(m);
         goto fail_data;
     }
+    cad_seq_source train_src, valid_src;
+    cad_roll_set_source(&train, &train_src);
+    cad_roll_set_source(&valid, &valid_src);
     t.data_hash = cad_roll_set_hash(&valid, cad_roll_set_hash(&train, 0));
     if (resume) {
         if (cad_trainer_resume(&t, ckpt, &e)) {
@@ -374,12 +378,12 @@ int cad_cmd_train(int argc, char **argv)
         }
         if (t.epoch >= epochs)
             break;
-        if (cad_trainer_epoch(&t, &train, progress, &ps, &tr, &e)) {
+        if (cad_trainer_epoch(&t, &train_src, progress, &ps, &tr, &e)) {
             fprintf(stderr, "cadenza train: %s\n", e.msg);
             goto fail;
         }
         long frames;
-        if (valid.n && cad_eval_nll(m, &valid, &va, &frames, &e)) {
+        if (valid.n && cad_eval_nll(m, &valid_src, &va, &frames, &e)) {
             fprintf(stderr, "cadenza train: validation: %s\n", e.msg);
             goto fail;
         }

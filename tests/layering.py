@@ -22,14 +22,16 @@ commands = json.load(open(os.path.join(build, "compile_commands.json")))
 
 # layer: (a source of it, a header it may include, headers it must not see)
 LAYERS = {
-    "base": ("base/cad_rng.c", "cad_error.h",
+    "base": ("base/cad_seq.c", "cad_error.h",
              ["cad_midi.h", "cad_layer.h", "cad_score.h"]),
     "io": ("io/cad_midi.c", "cad_file.h",
            ["cad_layer.h", "cad_score.h", "cad_model_train.h"]),
     "nn": ("nn/cad_gen.c", "cad_safetensors.h",
            ["cad_score.h", "cad_roll.h", "cad_layer_train.h", "cad_train.h"]),
-    "train": ("train/cad_model_fwd.c", "cad_model.h",
-              ["cad_score.h", "cad_repr.h", "cad_train.h"]),
+    # base's sequences are what music and train share without seeing
+    # each other
+    "train": ("train/cad_train.c", "cad_model.h",
+              ["cad_score.h", "cad_repr.h", "cad_roll.h"]),
     "music": ("music/cad_score.c", "cad_midi.h",
               ["cad_layer.h", "cad_model.h", "cad_kernels.h",
                "cad_model_train.h", "cad_train.h"]),

@@ -10,6 +10,7 @@
 
 #include "cad_file.h"
 #include "cad_test.h"
+#include "cad_roll.h"
 #include "cad_train.h"
 
 static char tmpdir[] = "/tmp/cadenza-test-XXXXXX";
@@ -196,6 +197,8 @@ static int train_run(uint64_t seed, int epochs, int resume_at, const char *out)
 {
     cad_roll_set data = {0};
     make_data(&data, 12, 5);
+    cad_seq_source src;
+    cad_roll_set_source(&data, &src);
     cad_model *m = small_model(CAD_HEAD_NADE, seed);
     cad_train_config tc = {3, 8, {0}, 0};
     cad_opt_config_default(&tc.opt, CAD_OPT_ADAM);
@@ -214,7 +217,7 @@ static int train_run(uint64_t seed, int epochs, int resume_at, const char *out)
             rc |= cad_trainer_init(&t, m, &tc, 12345, &e);
             rc |= cad_trainer_resume(&t, tmp("ck.safetensors"), &e);
         }
-        rc |= cad_trainer_epoch(&t, &data, NULL, NULL, &nll, &e);
+        rc |= cad_trainer_epoch(&t, &src, NULL, NULL, &nll, &e);
     }
     rc |= cad_model_save(m, out, &e);
     if (rc)
@@ -324,6 +327,8 @@ static void test_chunks(void)
      * chunk longer than every piece, the very same model as before. */
     cad_roll_set data = {0};
     make_data(&data, 6, 9); /* pieces of 20..39 frames */
+    cad_seq_source src;
+    cad_roll_set_source(&data, &src);
     uint8_t *bytes[3];
     long len[3];
     const int chunks[3] = {0, 40, 8};
@@ -335,7 +340,7 @@ static void test_chunks(void)
         double nll = 0;
         CHECK(cad_trainer_init(&t, mm, &tc, 4, &e) == 0);
         for (int ep = 0; ep < 3; ep++)
-            CHECK(cad_trainer_epoch(&t, &data, NULL, NULL, &nll, &e) == 0);
+            CHECK(cad_trainer_epoch(&t, &src, NULL, NULL, &nll, &e) == 0);
         CHECKF(isfinite(nll) && nll > 0, "chunk %d: nll %g", chunks[k], nll);
         if (chunks[k] == 8)
             CHECKF(t.cap <= 8L * 3 * K, "chunk 8, batch 3: %ld floats per "

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cad_test.h"
+#include "cad_roll.h"
 #include "cad_train.h"
 
 enum { FRAMES = 16 };
@@ -30,6 +31,8 @@ static void make_tune(cad_roll_set *s)
 static double fit(cad_head_kind head, cad_opt_kind opt, float lr, int epochs,
                   double *first, int *replay_ok, const cad_roll_set *data)
 {
+    cad_seq_source src;
+    cad_roll_set_source(data, &src);
     cad_model_config c;
     cad_model_config_default(&c);
     c.n_layers = 1;
@@ -47,12 +50,12 @@ static double fit(cad_head_kind head, cad_opt_kind opt, float lr, int epochs,
     cad_trainer_init(&t, m, &tc, 1, &e);
     double nll = 0;
     for (int ep = 0; ep < epochs; ep++) {
-        cad_trainer_epoch(&t, data, NULL, NULL, &nll, &e);
+        cad_trainer_epoch(&t, &src, NULL, NULL, &nll, &e);
         if (ep == 0)
             *first = nll;
     }
     long frames;
-    cad_eval_nll(m, data, &nll, &frames, &e);
+    cad_eval_nll(m, &src, &nll, &frames, &e);
     /* Replay: greedy generation from silence must give the tune back. */
     cad_gen *g = cad_gen_new(m, &e);
     cad_rng rng;

@@ -45,51 +45,6 @@ void cad_repr_free(cad_repr *r)
         r->kind->free(r);
 }
 
-int cad_seq_init(cad_seq *q, int T, int width, cad_error *e)
-{
-    memset(q, 0, sizeof *q);
-    if (T < 0 || T > CAD_SEQ_MAX_STEPS || width < 1 || width > 65536)
-        return cad_error_set(e, "a sequence of %d steps of %d values is "
-                                "beyond what Cadenza holds (%d steps)",
-                             T, width, CAD_SEQ_MAX_STEPS);
-    q->v = calloc((size_t)(T ? T : 1) * (size_t)width, sizeof *q->v);
-    if (!q->v)
-        return cad_error_set(e, "out of memory for a sequence of %d steps", T);
-    q->T = T;
-    q->width = width;
-    return 0;
-}
-
-void cad_seq_free(cad_seq *q)
-{
-    free(q->v);
-    memset(q, 0, sizeof *q);
-}
-
-int cad_layout_add(cad_layout *l, const char *name, cad_field_kind kind,
-                   int size, cad_error *e)
-{
-    if (l->n_fields == CAD_REPR_MAX_FIELDS || size < 1 ||
-        strlen(name) >= sizeof l->field[0].name ||
-        (kind == CAD_FIELD_REAL && size != 1))
-        return cad_error_set(e, "field '%s' does not fit the layout", name);
-    cad_field *f = &l->field[l->n_fields++];
-    strcpy(f->name, name);
-    f->kind = kind;
-    f->size = size;
-    f->offset = l->width;
-    l->width += kind == CAD_FIELD_BITS ? size : 1;
-    return 0;
-}
-
-const cad_field *cad_layout_find(const cad_layout *l, const char *name)
-{
-    for (int i = 0; i < l->n_fields; i++)
-        if (strcmp(l->field[i].name, name) == 0)
-            return &l->field[i];
-    return NULL;
-}
-
 int cad_repr_opt(const cad_st_file *f, const char *key, const char *legacy,
                  double dflt, double lo, double hi, double *out, cad_error *e)
 {

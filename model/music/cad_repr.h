@@ -9,48 +9,18 @@
  *   text       a readable text rendering, one character each unit: character
  *   events     NOTE_ON, NOTE_OFF, TIME_SHIFT, VELOCITY       unit: event
  *
- * A sequence is T steps of `width` floats each. The representation says
- * what the floats of a step mean through its layout, a list of fields:
- *   BITS  `size` floats of 0 or 1 (the 88 keys of a frame);
- *   CLASS one float holding a class index in 0..size-1 (a pitch, a token);
- *   REAL  one float (a step or a duration in seconds).
- * The network side (nn/) sees only the layout, never the music: a BITS
- * field gets a Bernoulli or NADE head, a CLASS field a softmax (and an
- * embedding or one-hot input), a REAL field a regression. Step t of a
- * sequence is both the target at t and the input at t + 1.
+ * A sequence (base/cad_seq.h) is T steps of `width` floats each, laid out
+ * by the representation's fields; the network side sees only the layout,
+ * never the music.
  *
  * This layer knows music and nothing of networks. */
 #ifndef CAD_REPR_H
 #define CAD_REPR_H
 
 #include "cad_error.h"
-#include "cad_safetensors.h" /* its metadata strings carry a representation */
+#include "cad_safetensors.h"
+#include "cad_seq.h" /* its metadata strings carry a representation */
 #include "cad_score.h"
-
-#define CAD_REPR_MAX_FIELDS 8
-/* Longest sequence encoded (steps), so a hostile file cannot ask for more
- * memory than a long real piece needs. */
-#define CAD_SEQ_MAX_STEPS (1 << 20)
-
-typedef enum { CAD_FIELD_BITS, CAD_FIELD_CLASS, CAD_FIELD_REAL } cad_field_kind;
-
-typedef struct {
-    char name[16];       /* "keys", "pitch", "step", "duration", "token" */
-    cad_field_kind kind;
-    int size;            /* BITS: bits; CLASS: classes; REAL: 1 */
-    int offset;          /* index of its first float in a step */
-} cad_field;
-
-typedef struct {
-    cad_field field[CAD_REPR_MAX_FIELDS];
-    int n_fields;
-    int width;           /* floats per step */
-} cad_layout;
-
-typedef struct {
-    int T, width;
-    float *v;            /* [T, width] */
-} cad_seq;
 
 /* A representation with its options and whatever it learnt from the
  * training data (a vocabulary). Each kind puts this first in its own
@@ -96,14 +66,6 @@ const cad_repr_kind *const *cad_repr_kinds(void);
  * names none: files from before representations were named). */
 int cad_repr_from_meta(const cad_st_file *f, cad_repr **out, cad_error *e);
 void cad_repr_free(cad_repr *r);
-
-/* Sequences. */
-int cad_seq_init(cad_seq *q, int T, int width, cad_error *e);
-void cad_seq_free(cad_seq *q);
-/* Adds a field to a layout (offset and width follow from the order). */
-int cad_layout_add(cad_layout *l, const char *name, cad_field_kind kind,
-                   int size, cad_error *e);
-const cad_field *cad_layout_find(const cad_layout *l, const char *name);
 
 /* For the kinds: their numeric options in a file's metadata, as
  * "repr.<key>" (or an older key the file may have instead), checked

@@ -391,3 +391,41 @@ fail:
     cad_midi_free(&f);
     return cad_error_prefix(e, "%s", path);
 }
+
+uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h)
+{
+    const uint64_t prime = 0x100000001b3ULL;
+    if (!h)
+        h = 0xcbf29ce484222325ULL;
+    for (int p = 0; p < s->n; p++) {
+        const cad_roll *r = &s->pieces[p];
+        h = (h ^ (uint64_t)r->n_frames) * prime;
+        for (long i = 0; i < (long)r->n_frames * CAD_ROLL_KEYS; i++)
+            h = (h ^ r->on[i]) * prime;
+    }
+    return h;
+}
+
+static int roll_len(const void *d, int p)
+{
+    return ((const cad_roll_set *)d)->pieces[p].n_frames;
+}
+
+static void roll_expand(const void *d, int p, int t, float *out)
+{
+    const uint8_t *on = ((const cad_roll_set *)d)->pieces[p].on +
+                        (long)t * CAD_ROLL_KEYS;
+    for (int k = 0; k < CAD_ROLL_KEYS; k++)
+        out[k] = on[k];
+}
+
+static uint64_t roll_hash(const void *d, uint64_t h)
+{
+    return cad_roll_set_hash(d, h);
+}
+
+void cad_roll_set_source(const cad_roll_set *s, cad_seq_source *out)
+{
+    *out = (cad_seq_source){s->n, CAD_ROLL_KEYS, roll_len, roll_expand,
+                            roll_hash, s};
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cad_error.h"
+#include "cad_seq.h"
 
 #define CAD_ROLL_KEYS 88
 #define CAD_ROLL_LOW 21 /* MIDI note of key 0 (A0) */
@@ -72,6 +73,13 @@ int cad_roll_load_json(const char *path, const char *split,
                        cad_roll_set *out, cad_error *e);
 int cad_roll_parse_json(const char *text, size_t len, const char *split,
                         cad_roll_set *out, cad_error *e);
+
+/* The set as a trainer reads it (base/cad_seq.h): 88 floats of 0 or 1 a
+ * frame, expanded from the bytes as they are read. s must outlive it. */
+void cad_roll_set_source(const cad_roll_set *s, cad_seq_source *out);
+/* A fingerprint of the pieces in their order (FNV-1a over the frames):
+ * a checkpoint refuses to resume on other data. */
+uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h);
 
 /* A roll to a Standard MIDI File (format 0; consecutive frames in which a
  * key is on become one held note). Written atomically. */

@@ -7,20 +7,20 @@
 #include <string.h>
 
 /* Cuts every piece into sequences of at most seq_len frames. */
-static int make_seqs(const cad_roll_set *d, int seq_len, cad_seq **out,
+static int make_seqs(const cad_seq_source *d, int seq_len, cad_train_span **out,
                      int *n_out, cad_error *e)
 {
     long n = 0;
     for (int p = 0; p < d->n; p++) {
-        int f = d->pieces[p].n_frames;
+        int f = d->len(d->data, p);
         n += seq_len > 0 ? (f + seq_len - 1) / seq_len : (f > 0);
     }
-    cad_seq *s = calloc((size_t)(n ? n : 1), sizeof *s);
+    cad_train_span *s = calloc((size_t)(n ? n : 1), sizeof *s);
     if (!s)
         return cad_error_set(e, "out of memory");
     long k = 0;
     for (int p = 0; p < d->n; p++) {
-        int f = d->pieces[p].n_frames;
+        int f = d->len(d->data, p);
         int step = seq_len > 0 ? seq_len : f;
         for (int start = 0; step > 0 && start < f; start += step) {
             s[k].piece = p;
@@ -56,7 +56,7 @@ static int batch_room(cad_trainer *t, long T, long B, int K, cad_error *e)
 }
 
 /* The longest of sequences s[0..B). */
-static int longest(const cad_seq *s, int B)
+static int longest(const cad_train_span *s, int B)
 {
     int T = 0;
     for (int i = 0; i < B; i++)
@@ -67,10 +67,15 @@ static int longest(const cad_seq *s, int B)
 /* Fills x, y, mask with time steps [t0, t0 + W) of sequences s[0..B)
  * (fewer where the longest ends sooner); shorter sequences are padded and
  * masked. */
-static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
-                      int B, int t0, int W, cad_batch *b, cad_error *e)
+/* Fills x, y, mask with time steps [t0, t0 + W) of sequences s[0..B)
+ * (fewer where the longest ends sooner); shorter sequences are padded and
+ * masked. The input at a step is the step before it, expanded; before a
+ * piece's first step it is silence (zeros). */
+static int fill_batch(cad_trainer *t, const cad_seq_source *d,
+                      const cad_train_span *s, int B, int t0, int W,
+                      cad_batch *b, cad_error *e)
 {
-    const int K = CAD_ROLL_KEYS;
+    const int K = d->width;
     int T = longest(s, B) - t0;
     T = T < W ? T : W;
     if (batch_room(t, T, B, K, e))
@@ -79,16 +84,12 @@ static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
     memset(t->y, 0, sizeof(float) * (size_t)T * B * K);
     memset(t->mask, 0, sizeof(float) * (size_t)T * B);
     for (int i = 0; i < B; i++) {
-        const cad_roll *r = &d->pieces[s[i].piece];
         for (int k = t0; k < s[i].len && k < t0 + T; k++) {
             int f = s[i].start + k;
             long row = (long)(k - t0) * B + i;
-            const uint8_t *cur = r->on + (long)f * K;
-            for (int j = 0; j < K; j++)
-                t->y[row * K + j] = cur[j];
+            d->expand(d->data, s[i].piece, f, t->y + row * K);
             if (f > 0)
-                for (int j = 0; j < K; j++)
-                    t->x[row * K + j] = cur[j - K];
+                d->expand(d->data, s[i].piece, f - 1, t->x + row * K);
             t->mask[row] = 1.0f;
         }
     }
@@ -97,6 +98,17 @@ static int fill_batch(cad_trainer *t, const cad_roll_set *d, const cad_seq *s,
     b->x = t->x;
     b->y = t->y;
     b->mask = t->mask;
+    return 0;
+}
+
+/* The model must read and predict steps of the data's width. */
+static int check_width(const cad_model *m, const cad_seq_source *d,
+                       cad_error *e)
+{
+    if (m->cfg.n_in != d->width || m->cfg.n_out != d->width)
+        return cad_error_set(e, "the model reads %d and predicts %d values "
+                                "a step; the data has %d", m->cfg.n_in,
+                             m->cfg.n_out, d->width);
     return 0;
 }
 
@@ -109,9 +121,6 @@ int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
                      uint64_t seed, cad_error *e)
 {
     memset(t, 0, sizeof *t);
-    if (m->cfg.n_in != CAD_ROLL_KEYS || m->cfg.n_out != CAD_ROLL_KEYS)
-        return cad_error_set(e, "piano-roll training needs %d inputs and "
-                                "outputs", CAD_ROLL_KEYS);
     if (c->batch < 1 || c->seq_len < 0)
         return cad_error_set(e, "batch must be >= 1 and seq-len >= 0");
     t->m = m;
@@ -139,10 +148,12 @@ void cad_trainer_free(cad_trainer *t)
     memset(t, 0, sizeof *t);
 }
 
-int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
+int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
                       cad_progress_fn progress, void *ud, double *nll,
                       cad_error *e)
 {
+    if (check_width(t->m, data, e))
+        return -1;
     free(t->seqs);
     t->seqs = NULL;
     if (make_seqs(data, t->cfg.seq_len, &t->seqs, &t->n_seqs, e))
@@ -152,7 +163,7 @@ int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
     /* Fisher-Yates with our RNG: the order depends only on the seed. */
     for (int i = t->n_seqs - 1; i > 0; i--) {
         int j = (int)cad_rng_below(&t->rng, (uint32_t)i + 1);
-        cad_seq tmp = t->seqs[i];
+        cad_train_span tmp = t->seqs[i];
         t->seqs[i] = t->seqs[j];
         t->seqs[j] = tmp;
     }
@@ -196,9 +207,11 @@ int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
     return 0;
 }
 
-int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
+int cad_eval_nll(cad_model *m, const cad_seq_source *data, double *nll,
                  long *frames, cad_error *e)
 {
+    if (check_width(m, data, e))
+        return -1;
     /* Whole pieces in batches of similar length (sorted), so little time is
      * spent on padding; the order does not change the result. */
     cad_trainer t;
@@ -210,7 +223,7 @@ int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
         goto out;
     for (int i = 1; i < t.n_seqs; i++) /* insertion sort by length */
         for (int j = i; j > 0 && t.seqs[j - 1].len > t.seqs[j].len; j--) {
-            cad_seq tmp = t.seqs[j];
+            cad_train_span tmp = t.seqs[j];
             t.seqs[j] = t.seqs[j - 1];
             t.seqs[j - 1] = tmp;
         }
@@ -246,16 +259,3 @@ out:
     return rc;
 }
 
-uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h)
-{
-    const uint64_t prime = 0x100000001b3ULL;
-    if (!h)
-        h = 0xcbf29ce484222325ULL;
-    for (int p = 0; p < s->n; p++) {
-        const cad_roll *r = &s->pieces[p];
-        h = (h ^ (uint64_t)r->n_frames) * prime;
-        for (long i = 0; i < (long)r->n_frames * CAD_ROLL_KEYS; i++)
-            h = (h ^ r->on[i]) * prime;
-    }
-    return h;
-}

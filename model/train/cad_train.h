@@ -1,6 +1,7 @@
-/* Training and evaluation on piano-roll data: cutting pieces into
+/* Training and evaluation on sequences of any representation (a
+ * cad_seq_source: piano rolls, tokens, events...): cutting pieces into
  * sequences, filling padded batches, one epoch of minibatch training,
- * and the benchmark metric (NLL per frame, nats).
+ * and the benchmark metric (NLL per step, nats).
  *
  * A sequence's target at step t is frame t and its input frame t-1; the
  * input before a piece's first frame is silence. With seq_len > 0, pieces
@@ -20,11 +21,12 @@
 
 #include "cad_model_train.h"
 #include "cad_optim.h"
-#include "cad_roll.h"
+#include "cad_seq.h"
 
+/* A stretch of one piece that is one training sequence. */
 typedef struct {
     int piece, start, len;
-} cad_seq;
+} cad_train_span;
 
 /* Longer than every piece of the JSB and Nottingham benchmarks (at most
  * 144 and 1788 frames), so their training is as it was before chunks. */
@@ -43,7 +45,7 @@ typedef struct {
     cad_optim opt;
     cad_model_ws *ws;
     cad_rng rng;       /* shuffling and dropout */
-    cad_seq *seqs;
+    cad_train_span *seqs;
     int n_seqs;
     float *x, *y, *mask;
     long cap;          /* floats allocated in x and y */
@@ -54,7 +56,7 @@ typedef struct {
     double best;       /* best validation NLL so far, exact (INFINITY: none) */
     long best_epoch;   /* the epoch that reached it */
     long since_best;   /* epochs since then */
-    uint64_t data_hash; /* the pieces and their order (cad_roll_set_hash) */
+    uint64_t data_hash; /* the pieces and their order (the source's hash) */
 } cad_trainer;
 
 int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
@@ -65,19 +67,15 @@ typedef void (*cad_progress_fn)(void *ud, int done, int total, double nll);
 
 /* One pass over the training set in a fresh random order. *nll receives the
  * training NLL per frame (with dropout on). */
-int cad_trainer_epoch(cad_trainer *t, const cad_roll_set *data,
+int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
                       cad_progress_fn progress, void *ud, double *nll,
                       cad_error *e);
 
 /* The benchmark metric: for every frame of every piece, -log p(frame),
  * averaged over all frames (long pieces weigh more). Whole pieces, no
  * dropout, zero start state. */
-int cad_eval_nll(cad_model *m, const cad_roll_set *data, double *nll,
+int cad_eval_nll(cad_model *m, const cad_seq_source *data, double *nll,
                  long *frames, cad_error *e);
-
-/* A fingerprint of a set of pieces in their order (FNV-1a over the
- * frames): a checkpoint refuses to resume on other data. */
-uint64_t cad_roll_set_hash(const cad_roll_set *s, uint64_t h);
 
 /* Optimiser state, RNG, the loop's state (best, best_epoch, since_best) and
  * the data's fingerprint into/out of a checkpoint file (with the model).
