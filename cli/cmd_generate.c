@@ -12,6 +12,7 @@
 #include "cad_render.h"
 #include "cad_scale.h"
 #include "cli.h"
+#include "cli_repr.h"
 
 static void help(FILE *f)
 {
@@ -40,6 +41,56 @@ static void help(FILE *f)
 "  --rate R            sample rate for --wav (48000)\n"
 "  --bf16              weights in bfloat16: faster steps for large models\n"
 "                      (`cadenza eval --bf16` measures the cost)\n");
+}
+
+/* A model of another representation than the piano roll (its metadata
+ * names it): composed step by step and decoded (cli_repr.c). The
+ * piano-roll controls (threshold, key mask, max notes) do not apply. */
+static int generate_repr(const cad_model *m, const char *primer,
+                         int primer_steps, cad_cli_compose_opts *co,
+                         int program, const char *out, const char *wav,
+                         const char *sf, int rate)
+{
+    cad_error e;
+    cad_repr *r = NULL;
+    cad_score prim = {0}, song = {0};
+    int rc = 1;
+    if (cad_repr_from_meta(&m->meta, &r, &e) ||
+        (primer && cad_score_read(primer, NULL, &prim, &e))) {
+        fprintf(stderr, "cadenza generate: %s\n", e.msg);
+        goto out;
+    }
+    co->primer = primer ? &prim : NULL;
+    co->primer_steps = primer_steps;
+    if (cad_cli_compose(m, r, co, &song, &e)) {
+        fprintf(stderr, "cadenza generate: %s\n", e.msg);
+        goto out;
+    }
+    song.program = program;
+    if (cad_score_write(&song, out, &e)) {
+        fprintf(stderr, "cadenza generate: %s\n", e.msg);
+        goto out;
+    }
+    printf("wrote %s: %d notes in %.1f beats (%s representation, one step per %s)\n", out,
+           song.n_notes, cad_score_length(&song), r->kind->name, r->kind->unit);
+    if (wav) {
+        cad_render_opts ro;
+        cad_render_opts_default(&ro);
+        ro.soundfont = sf;
+        ro.rate = rate;
+        if (cad_render_midi_to_wav(out, wav, &ro, &e)) {
+            fprintf(stderr, "cadenza generate: %s\n", e.msg);
+            goto out;
+        }
+        printf("wrote %s\n", wav);
+    }
+    rc = 0;
+out:
+    if (primer)
+        cad_score_free(&prim);
+    cad_score_free(&song);
+    cad_repr_free(r);
+    return rc;
 }
 
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
@@ -122,9 +173,18 @@ int cad_cmd_generate(int argc, char **argv)
         return 1;
     cad_error e;
     cad_model *m;
-    if (cad_model_load(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
+    if (cad_model_load_any(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         return 1;
+    }
+    if (strcmp(m->cfg.representation, "pianoroll") != 0) {
+        /* another representation: its steps decoded into music */
+        cad_cli_compose_opts co = {bars * 4.0, 1 << 16, (float)temp,
+                                   (uint64_t)seed, NULL, 0};
+        int rc = generate_repr(m, primer, (int)(pframes >= 0 ? pframes : 1 << 20),
+                               &co, (int)prog, out, wav, sf, (int)rate);
+        cad_model_free(m);
+        return rc;
     }
     cad_model_info info;
     cad_model_get_info(m, &info);

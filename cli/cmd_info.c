@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cad_model.h"
+#include "cad_repr.h"
 #include "cli.h"
 
 int cad_cmd_info(int argc, char **argv)
@@ -18,7 +19,7 @@ int cad_cmd_info(int argc, char **argv)
     }
     cad_error e;
     cad_model *m;
-    if (cad_model_load(argv[1], &m, &e)) {
+    if (cad_model_load_any(argv[1], &m, &e)) {
         fprintf(stderr, "cadenza info: %s\n", e.msg);
         return 1;
     }
@@ -32,12 +33,25 @@ int cad_cmd_info(int argc, char **argv)
         printf(" (%d hidden)", c->nade_hidden);
     printf(", %ld parameters (%.1f MB as f32)\n", m->n_params,
            (double)m->n_params * 4 / 1e6);
-    printf("  frames: %s, %d keys from MIDI %d, ", c->representation, c->n_out,
-           c->low_key);
-    if (c->step_seconds > 0)
-        printf("%g s each\n", c->step_seconds);
-    else
-        printf("%g quarter notes each\n", c->step_beats);
+    if (strcmp(c->representation, "pianoroll") == 0) {
+        printf("  frames: %s, %d keys from MIDI %d, ", c->representation,
+               c->n_out, c->low_key);
+        if (c->step_seconds > 0)
+            printf("%g s each\n", c->step_seconds);
+        else
+            printf("%g quarter notes each\n", c->step_beats);
+    } else {
+        cad_repr *r;
+        if (cad_repr_from_meta(&m->meta, &r, &e)) {
+            fprintf(stderr, "cadenza info: %s\n", e.msg);
+            cad_model_free(m);
+            return 1;
+        }
+        printf("  representation: %s, one step per %s, %d values a step; "
+               "drops %s\n", r->kind->name, r->kind->unit, c->n_out,
+               r->kind->drops);
+        cad_repr_free(r);
+    }
     printf("  trained with loss %s, dropout %g (input %g)\n",
            cad_loss_name(c->loss), (double)c->dropout, (double)c->dropout_in);
     for (int i = 0; i < m->meta.n_meta; i++)

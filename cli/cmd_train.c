@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cad_roll.h"
+#include "cli_repr.h"
 #include "cad_train.h"
 #include "cli.h"
 
@@ -22,6 +23,12 @@ static void help(FILE *f)
 "has them) or a piano-roll .json file with \"train\" and \"valid\" keys.\n"
 "\n"
 "architecture:\n"
+"  --repr KIND        what a step is: pianoroll (the default; JSON data\n"
+"                     sets or MIDI), or for MIDI folders tokens, text,\n"
+"                     events or notes (one model step per token, character,\n"
+"                     event or note; see README)\n"
+"  --repr-opt K=V     an option of the representation (repeatable), e.g.\n"
+"                     --repr notes --repr-opt grid=24\n"
 "  --cell KIND        lstm | gru | rnn: the recurrent layers (lstm)\n"
 "  --layers N         recurrent layers (2)\n"
 "  --hidden H[,H...]  units per layer (256)\n"
@@ -58,7 +65,7 @@ static void help(FILE *f)
 enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
        O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
        O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_CHUNK,
-       O_CELL, O_HELP };
+       O_CELL, O_REPR, O_REPROPT, O_HELP };
 
 static const struct option opts[] = {
     {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
@@ -73,6 +80,7 @@ static const struct option opts[] = {
     {"resume", no_argument, 0, O_RESUME}, {"step-beats", required_argument, 0, O_STEPB},
     {"step-seconds", required_argument, 0, O_STEPS}, {"transpose", no_argument, 0, O_TRANS},
     {"chunk", required_argument, 0, O_CHUNK}, {"cell", required_argument, 0, O_CELL},
+    {"repr", required_argument, 0, O_REPR}, {"repr-opt", required_argument, 0, O_REPROPT},
     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 typedef struct {
@@ -189,7 +197,9 @@ int cad_cmd_train(int argc, char **argv)
     long batch = 8, seq_len = 0, chunk = CAD_TRAIN_CHUNK, epochs = 100, patience = 10, seed = 1, v;
     long layers = -1;
     int resume = 0, nh = 1, c, step_given = 0;
-    const char *out = NULL;
+    const char *out = NULL, *repr_name = NULL;
+    cad_st_file repr_opts = {0};
+    cad_error e;
     cad_roll_opts ro;
     cad_roll_opts_default(&ro);
     optind = 1;
@@ -198,6 +208,26 @@ int cad_cmd_train(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_LAYERS: if (cad_cli_int("train", "layers", optarg, 1, CAD_MAX_LAYERS, &layers)) return 2; break;
         case O_HIDDEN: if (parse_hidden(optarg, &mc, &nh)) return 2; break;
+        case O_REPR:
+            if (!cad_repr_find(optarg)) {
+                fprintf(stderr, "cadenza train: --repr: '%s' is not one of "
+                                "pianoroll, tokens, text, events, notes\n", optarg);
+                return 2;
+            }
+            repr_name = optarg;
+            break;
+        case O_REPROPT: {
+            const char *eq = strchr(optarg, '=');
+            char key[64];
+            if (!eq || eq == optarg || eq - optarg > 40) {
+                fprintf(stderr, "cadenza train: --repr-opt: '%s' is not KEY=VALUE\n", optarg);
+                return 2;
+            }
+            snprintf(key, sizeof key, "repr.%.*s", (int)(eq - optarg), optarg);
+            if (cad_st_set_meta(&repr_opts, key, eq + 1, &e))
+                return 1;
+            break;
+        }
         case O_CELL:
             if (!cad_layer_find(optarg)) {
                 fprintf(stderr, "cadenza train: --cell: '%s' is not lstm, gru or rnn\n", optarg);
@@ -274,6 +304,37 @@ int cad_cmd_train(int argc, char **argv)
     }
 
     cad_roll_set train = {0}, valid = {0};
+    cad_seq_set train_seqs = {0}, valid_seqs = {0};
+    cad_repr *repr = NULL;
+    cad_seq_source train_src, valid_src;
+    if (repr_name && strcmp(repr_name, "pianoroll") != 0) {
+        /* Any other representation: MIDI read as scores, encoded. */
+        if (cad_st_set_meta(&repr_opts, "representation", repr_name, &e) ||
+            cad_repr_from_meta(&repr_opts, &repr, &e)) {
+            fprintf(stderr, "cadenza train: --repr %s: %s\n", repr_name, e.msg);
+            goto fail_data;
+        }
+        if (cad_cli_repr_data(repr, (const char *const *)argv + optind,
+                              argc - optind, vsplit, &train_seqs, &valid_seqs))
+            goto fail_data;
+        const cad_layout *l = &repr->layout;
+        if (l->n_fields != 1 || l->field[0].kind == CAD_FIELD_REAL) {
+            fprintf(stderr, "cadenza train: the '%s' representation has %d "
+                            "fields%s; this version trains one field a step "
+                            "(a one-hot class, or bits)\n", repr_name,
+                    l->n_fields, l->n_fields == 1 ? " of real values" : "");
+            goto fail_data;
+        }
+        mc.n_in = mc.n_out = cad_layout_expanded_width(l);
+        if (l->field[0].kind == CAD_FIELD_CLASS) {
+            mc.head = CAD_HEAD_SOFTMAX;
+            mc.loss = CAD_LOSS_CE;
+        }
+        snprintf(mc.representation, sizeof mc.representation, "%s", repr_name);
+        cad_seq_set_source(&train_seqs, &train_src);
+        cad_seq_set_source(&valid_seqs, &valid_src);
+        goto data_ready;
+    }
     int has_valid = 0;
     for (int i = optind; i < argc; i++) {
         int found, t0 = train.n, v0 = valid.n;
@@ -310,8 +371,10 @@ int cad_cmd_train(int argc, char **argv)
     printf("data: %d training pieces (%d frames), %d validation pieces (%d frames)\n",
            train.n, cad_roll_set_total_frames(&train), valid.n,
            cad_roll_set_total_frames(&valid));
+    cad_roll_set_source(&train, &train_src);
+    cad_roll_set_source(&valid, &valid_src);
 
-    cad_error e;
+data_ready:;
     cad_model *m;
     if (cad_model_new(&mc, (uint64_t)seed, &m, &e)) {
         fprintf(stderr, "cadenza train: %s\n", e.msg);
@@ -329,10 +392,12 @@ int cad_cmd_train(int argc, char **argv)
         cad_model_free(m);
         goto fail_data;
     }
-    cad_seq_source train_src, valid_src;
-    cad_roll_set_source(&train, &train_src);
-    cad_roll_set_source(&valid, &valid_src);
-    t.data_hash = cad_roll_set_hash(&valid, cad_roll_set_hash(&train, 0));
+    t.data_hash = valid_src.hash(valid_src.data, train_src.hash(train_src.data, 0));
+    /* what decoding the model's steps needs: options, vocabulary */
+    if (repr && repr->kind->save(repr, &m->meta, &e)) {
+        fprintf(stderr, "cadenza train: %s\n", e.msg);
+        goto fail;
+    }
     if (resume) {
         if (cad_trainer_resume(&t, ckpt, &e)) {
             fprintf(stderr, "cadenza train: cannot resume: %s\n", e.msg);
@@ -372,7 +437,7 @@ int cad_cmd_train(int argc, char **argv)
     for (;;) {
         /* Checked first, so that a run resumed after its early stop does
          * not train on. */
-        if (valid.n && patience > 0 && t.since_best >= patience) {
+        if (valid_src.n && patience > 0 && t.since_best >= patience) {
             printf("early stop: no better validation NLL for %ld epochs\n", patience);
             break;
         }
@@ -383,14 +448,14 @@ int cad_cmd_train(int argc, char **argv)
             goto fail;
         }
         long frames;
-        if (valid.n && cad_eval_nll(m, &valid_src, &va, &frames, &e)) {
+        if (valid_src.n && cad_eval_nll(m, &valid_src, &va, &frames, &e)) {
             fprintf(stderr, "cadenza train: validation: %s\n", e.msg);
             goto fail;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double secs = (double)(t1.tv_sec - t0.tv_sec) +
                       1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        int better = valid.n ? va < t.best : 1;
+        int better = valid_src.n ? va < t.best : 1;
         printf("epoch %4ld  train nll %.4f  valid nll %.4f  %6.0fs%s\n", t.epoch,
                tr, va, secs, better ? "  *" : "");
         fflush(stdout);
@@ -405,7 +470,7 @@ int cad_cmd_train(int argc, char **argv)
          * (or a resumed run) cannot repeat, and the same seed, data and
          * options must give the same model file, byte for byte. */
         if (better) {
-            t.best = valid.n ? va : tr;
+            t.best = valid_src.n ? va : tr;
             t.best_epoch = t.epoch;
             t.since_best = 0;
             snprintf(buf, sizeof buf, "%.4f", t.best);
@@ -430,6 +495,10 @@ int cad_cmd_train(int argc, char **argv)
     cad_model_free(m);
     cad_roll_set_free(&train);
     cad_roll_set_free(&valid);
+    cad_seq_set_free(&train_seqs);
+    cad_seq_set_free(&valid_seqs);
+    cad_repr_free(repr);
+    cad_st_free(&repr_opts);
     return 0;
 fail:
     cad_trainer_free(&t);
@@ -438,5 +507,9 @@ fail_data:
     free(ckpt);
     cad_roll_set_free(&train);
     cad_roll_set_free(&valid);
+    cad_seq_set_free(&train_seqs);
+    cad_seq_set_free(&valid_seqs);
+    cad_repr_free(repr);
+    cad_st_free(&repr_opts);
     return 1;
 }

@@ -27,6 +27,11 @@ typedef struct {
 /* Loads and checks a model file; a model whose forward pass overflows on
  * a probe input (finite weights, non-finite outputs) is refused too. */
 int cad_model_load(const char *path, cad_model **out, cad_error *e);
+/* The same for a model of any representation (a piano roll's frames, or
+ * another representation's steps, whose metadata says how to read them:
+ * music/cad_repr.h). cad_model_load refuses anything but piano rolls, so
+ * that what plays frames never plays something else as frames. */
+int cad_model_load_any(const char *path, cad_model **out, cad_error *e);
 void cad_model_free(cad_model *m);
 void cad_model_get_info(const cad_model *m, cad_model_info *info);
 

@@ -55,10 +55,12 @@ static const cad_st_tensor *find(const cad_st_file *f, const char *name)
 static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
 {
     cad_model_config_default(c);
+    /* What a step means is the representation's business (music/), not
+     * the network's: its name is kept, and its options stay in the
+     * metadata for the layers above to read. */
     const char *rep = cad_st_meta(f, "representation");
-    if (rep && strcmp(rep, "pianoroll") != 0)
-        return cad_error_set(e, "representation '%s' is not supported by "
-                                "this version (only pianoroll)", rep);
+    if (rep)
+        snprintf(c->representation, sizeof c->representation, "%.31s", rep);
     const char *cell = cad_st_meta(f, "cell");
     if (cell && !cad_layer_find(cell))
         return cad_error_set(e, "cell '%s' is not known to this version "
@@ -219,7 +221,7 @@ int cad_model_probe(const cad_model *m, cad_error *e)
                                      "forward pass overflow; refusing it");
 }
 
-int cad_model_load(const char *path, cad_model **out, cad_error *e)
+int cad_model_load_any(const char *path, cad_model **out, cad_error *e)
 {
     cad_st_file f;
     if (cad_st_load(path, &f, e))
@@ -233,6 +235,21 @@ int cad_model_load(const char *path, cad_model **out, cad_error *e)
     }
     if (r)
         return cad_error_prefix(e, "%s", path);
+    return 0;
+}
+
+int cad_model_load(const char *path, cad_model **out, cad_error *e)
+{
+    if (cad_model_load_any(path, out, e))
+        return -1;
+    if (strcmp((*out)->cfg.representation, "pianoroll") != 0) {
+        cad_error_set(e, "%s: a model of the '%s' representation; frame by "
+                         "frame generation (and so far the plugin) plays "
+                         "piano-roll models", path, (*out)->cfg.representation);
+        cad_model_free(*out);
+        *out = NULL;
+        return -1;
+    }
     return 0;
 }
 
