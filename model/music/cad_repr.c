@@ -9,9 +9,11 @@
 
 /* Each kind lives in its own file; adding one is one line here. */
 extern const cad_repr_kind cad_repr_pianoroll;
+extern const cad_repr_kind cad_repr_tokens;
 
 static const cad_repr_kind *const kinds[] = {
     &cad_repr_pianoroll,
+    &cad_repr_tokens,
     NULL,
 };
 
