@@ -10,10 +10,12 @@
 /* Each kind lives in its own file; adding one is one line here. */
 extern const cad_repr_kind cad_repr_pianoroll;
 extern const cad_repr_kind cad_repr_tokens;
+extern const cad_repr_kind cad_repr_text;
 
 static const cad_repr_kind *const kinds[] = {
     &cad_repr_pianoroll,
     &cad_repr_tokens,
+    &cad_repr_text,
     NULL,
 };
 
