@@ -356,9 +356,10 @@ static int tok_create(const cad_st_file *f, cad_repr **out, cad_error *e)
     int k = 0;
     for (const char *c = s; vocab && k < n; k++) {
         size_t len = strcspn(c, " ");
-        if (len >= TOK_LEN)
-            len = TOK_LEN - 1; /* too long to be a token: refused below */
-        memcpy(vocab[k], c, len);
+        if (len < TOK_LEN)
+            memcpy(vocab[k], c, len);
+        else /* too long to be a token: refused below */
+            strcpy(vocab[k], "(too long)");
         c += strcspn(c, " ");
         c += *c == ' ';
     }
