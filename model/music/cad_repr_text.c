@@ -7,8 +7,8 @@
  *   | D3+F#3+A3:3+D5:1 . . . E5:0.5 . F#5:0.5 . G5:1 . . .
  *   | G3+B3+D4:3+B4:2 . . . . . . . A4:1 . . .
  *
- * The grammar, line by line (blank lines and lines from "%" on are
- * comments):
+ * The grammar, line by line ("%" starts a comment, to the end of the
+ * line; blank lines do not count):
  *   step B      the grid, in quarter notes: one item per B (0.25); only
  *               before the first bar;
  *   tempo BPM   quarter notes per minute, from the next bar on;
@@ -437,14 +437,15 @@ int cad_text_parse(const char *text, size_t len, const cad_text_opts *o,
         size_t b = a;
         while (b < len && text[b] != '\n')
             b++;
-        size_t n = b - a;
         const char *s = text + a;
+        const char *pct = memchr(s, '%', b - a);
+        size_t n = pct ? (size_t)(pct - s) : b - a;
         a = b + 1;
         while (n && (*s == ' ' || *s == '\t'))
             s++, n--;
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
             n--;
-        if (n == 0 || *s == '%')
+        if (n == 0)
             continue;
         rep->lines++;
         if (*s == '|')
