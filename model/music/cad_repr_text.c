@@ -94,6 +94,11 @@ static int quantize(const cad_score *s, const cad_text_opts *o, text_note **out,
         long a = lround(nt->onset / o->step_beats);
         long d = lround((nt->onset + nt->duration) / o->step_beats) - a;
         q[i] = (text_note){a, d < 1 ? 1 : d > max_len ? max_len : d, nt->pitch};
+        if (a > CAD_SEQ_MAX_STEPS) { /* its text would take gigabytes */
+            free(q);
+            return cad_error_set(e, "a note at beat %g lies beyond %d steps",
+                                 nt->onset, CAD_SEQ_MAX_STEPS);
+        }
     }
     qsort(q, (size_t)s->n_notes, sizeof *q, cmp_text_note);
     int m = 0;

@@ -85,6 +85,12 @@ static void test_known_text(void)
     CHECK(x.n_notes == d.n_notes && x.n_tempo == 2 && x.tempo[1].beat == 6 &&
           x.n_meter == 2 && x.meter[1].beat == 6 && x.meter[1].denominator == 4);
     cad_score_free(&x);
+    /* a note a year away would make gigabytes of text: refused */
+    push(&s, 1e7, 1, 60, 0);
+    cad_score_sort(&s);
+    char *big = NULL;
+    CHECK(cad_text_render(&s, &o, &big, &n, &e) != 0 && !big && strstr(e.msg, "beyond"));
+    CHECK(rp->kind->expressible(rp, &s, &x, &e) != 0);
     cad_repr_free(rp);
     cad_score_free(&d);
     free(t);
