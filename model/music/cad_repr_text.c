@@ -33,8 +33,8 @@
  * Drops: velocity (decoded at `velocity`), parts (merged; a key struck
  * twice at once is one note, the longer), timing finer than the step,
  * lengths beyond max_beats (16), tempo and metre changes inside a bar
- * (they take effect at the next bar line). It keeps the key, the octave
- * and every note of a chord, unlike tokens.
+ * (they take effect at the next bar line), the bars after the last onset.
+ * It keeps the key, the octave and every note of a chord, unlike tokens.
  *
  * Characters: the class field "char" covers newline and printable ASCII
  * (96 classes) until fit(): fitted on music it is the 33 characters the
@@ -702,6 +702,6 @@ const cad_repr_kind cad_repr_text = {
     .save = text_save,
     .drops = "velocity, parts (merged), timing finer than 0.25 beat, notes "
              "longer than 16 beats (cut), tempo and metre changes inside a "
-             "bar (moved to the next bar line)",
+             "bar (moved to the next bar line), bars after the last note",
     .free = text_free,
 };

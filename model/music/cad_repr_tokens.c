@@ -13,13 +13,16 @@
  * when the file has one, else by the Krumhansl–Schmuckler estimate of
  * cad_key.h over note lengths; by the smallest shift, -6..+5 semitones.
  *
- * Normal order, as music21's normalOrder gives it for the seed: take the
- * distinct pitch classes sorted upward; of their rotations (each read
- * upward modulo 12) keep those of the smallest span from first to last;
- * among them the one packed most to the left (smallest interval from the
- * first to the second, then to the third, ...); if still tied, the one
- * starting on the lowest pitch class. C major {0,4,7} -> "0.4.7"; G7
- * {7,11,2,5} -> "11.2.5.7". A chord token keeps the pitch classes only:
+ * Normal order (the seed took music21's normalOrder; this is our own
+ * definition, Forte's convention): take the distinct pitch classes sorted
+ * upward; of their rotations (each read upward modulo 12) keep those of
+ * the smallest span from first to last; among them the one packed most to
+ * the left (smallest interval from the first to the second, then to the
+ * third, ...); if still tied, the one starting on the lowest pitch class.
+ * C major {0,4,7} -> "0.4.7"; G7 {7,11,2,5} -> "11.2.5.7". The handful of
+ * sets where Forte's and Rahn's rules differ (e.g. {0,1,3,7,8}) may read
+ * differently from music21; triads and sevenths do not. A chord token
+ * keeps the pitch classes only:
  * the octave, the voicing, doublings (C3+C4 is "0") and which note was the
  * melody are lost, so a melody over its accompaniment becomes one chord.
  * A decoded chord is rebuilt in close position upward from its first pitch
@@ -37,9 +40,13 @@
  * "rest" and refuses to encode.
  *
  * Drops: velocity (decoded at `velocity`), parts (merged), timing finer
- * than the step, all but the longest length of notes struck together, the
- * key (everything in C / A minor), tempo and metre (decoded as 120 bpm,
- * 4/4), and for chords octave and voicing. */
+ * than the step, all but the longest length of notes struck together (a
+ * melody note struck with its chord gets the chord's length), the key
+ * (everything in C / A minor), tempo and metre (decoded as 120 bpm, 4/4),
+ * the silence after the last onset, and for chords octave and voicing.
+ * Where the seed read melody and accompaniment from separate tracks it
+ * wrote a token for each at the same offset; here one step has one token,
+ * so they merge into one chord. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
