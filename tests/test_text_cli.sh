@@ -81,6 +81,10 @@ same "$T/keep.mid" "$T/waltz.mid" "the input was changed through a link"
 expect_code 1 "decode onto its input" "$CAD" text -d "$T/waltz.txt" -o "$T/waltz.txt"
 same "$T/waltz.txt" "$T/waltz.want" "the text was changed"
 expect_code 1 "output a folder" "$CAD" text "$T/waltz.mid" -o "$T"
+grep -q "not a regular file" "$T/err" && ok || bad "a folder as output: $(cat "$T/err")"
+mkfifo "$T/fifo"
+expect_code 1 "output a pipe" "$CAD" text "$T/waltz.mid" -o "$T/fifo"
+[ -p "$T/fifo" ] && ok || bad "the pipe was replaced"
 expect_code 1 "output in a missing folder" "$CAD" text "$T/waltz.mid" -o "$T/no/such.txt"
 
 # Back to MIDI and to the same text.
