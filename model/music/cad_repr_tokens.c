@@ -106,9 +106,10 @@ static int tok_parse(const tok_repr *r, const char *tok, tok_info *out)
         if (pc < 0)
             return -1;
         long octave = strtol(tok + strlen(tok_names[pc]), &end, 10);
-        long p = 12 * (octave + 1) + pc;
-        if (end != dollar || p < 0 || p > 127)
+        if (end != dollar || octave < -1 || octave > 9 ||
+            12 * (octave + 1) + pc > 127)
             return -1;
+        long p = 12 * (octave + 1) + pc;
         out->n = 1;
         out->pitch[0] = (uint8_t)p;
         return 0;
@@ -117,8 +118,8 @@ static int tok_parse(const tok_repr *r, const char *tok, tok_info *out)
     const char *c = tok;
     int prev = 12 * (r->chord_octave + 1) - 1, seen = 0;
     while (c < dollar) {
-        long pc = strtol(c, &end, 10);
-        if (end == c || pc < 0 || pc > 11 || (seen >> pc & 1) ||
+        long pc = *c >= '0' && *c <= '9' ? strtol(c, &end, 10) : -1;
+        if (pc < 0 || pc > 11 || (seen >> pc & 1) ||
             (*end != '.' && end != dollar))
             return -1;
         seen |= 1 << pc;
@@ -128,7 +129,7 @@ static int tok_parse(const tok_repr *r, const char *tok, tok_info *out)
         out->pitch[out->n++] = (uint8_t)(prev = p);
         c = end + (*end == '.');
     }
-    return out->n >= 1 ? 0 : -1;
+    return out->n >= 1 && c[-1] != '.' ? 0 : -1;
 }
 
 /* Rotation i of the sorted pitch classes against rotation j: the span

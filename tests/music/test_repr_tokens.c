@@ -304,6 +304,10 @@ static void test_metadata(void)
         {"repr.vocab", "rest 0.0$1.0"},         /* a pitch class twice */
         {"repr.vocab", "rest C4$99.0"},         /* past max_beats */
         {"repr.vocab", "rest  C4$1.0"},         /* an empty token */
+        {"repr.vocab", "rest C99999999999999999999$1.0"}, /* no such octave */
+        {"repr.vocab", "rest 0.4.$1.0"},        /* a dot too many */
+        {"repr.vocab", "rest +4.7$1.0"},        /* a sign */
+        {"repr.vocab", "rest G#9$1.0"},         /* past MIDI 127 */
         {"repr.chord_octave", "9"},
         {"repr.max_beats", "0.1"},              /* shorter than a step */
         {"repr.colour", "1"},
