@@ -30,6 +30,7 @@ static const struct {
     {"eval", cad_cmd_eval, "negative log-likelihood per frame on a data set"},
     {"info", cad_cmd_info, "describe a model file"},
     {"stats", cad_cmd_stats, "music statistics of MIDI and data sets, side by side"},
+    {"text", cad_cmd_text, "a MIDI file as readable text, and text back to MIDI"},
 };
 
 static void usage(FILE *f)

@@ -11,11 +11,15 @@
 extern const cad_repr_kind cad_repr_pianoroll;
 extern const cad_repr_kind cad_repr_notes;
 extern const cad_repr_kind cad_repr_events;
+extern const cad_repr_kind cad_repr_tokens;
+extern const cad_repr_kind cad_repr_text;
 
 static const cad_repr_kind *const kinds[] = {
     &cad_repr_pianoroll,
     &cad_repr_notes,
     &cad_repr_events,
+    &cad_repr_tokens,
+    &cad_repr_text,
     NULL,
 };
 
