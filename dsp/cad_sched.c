@@ -108,38 +108,13 @@ int cad_notes_release(cad_notes *n, cad_note_ev *ev)
     return count;
 }
 
-/* Pitch classes of each scale as a 12-bit set, bit 0 = the root. */
-static const uint16_t scale_bits[CAD_SCALE_COUNT] = {
-    [CAD_SCALE_CHROMATIC] = 0xFFF,
-    [CAD_SCALE_MAJOR] = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 7 | 1 << 9 |
-                        1 << 11,
-    [CAD_SCALE_MINOR] = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 8 |
-                        1 << 10,
-    [CAD_SCALE_HARMONIC_MINOR] = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 |
-                                 1 << 8 | 1 << 11,
-    [CAD_SCALE_DORIAN] = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 7 |
-                         1 << 9 | 1 << 10,
-    [CAD_SCALE_MIXOLYDIAN] = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 7 |
-                             1 << 9 | 1 << 10,
-    [CAD_SCALE_PENTA_MAJOR] = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 7 | 1 << 9,
-    [CAD_SCALE_PENTA_MINOR] = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 7 | 1 << 10,
-};
-
 int cad_sched_allowed(int key, int scale, int low, int high, int note)
 {
-    if (key < 0 || key > 11)
-        key = 0;
-    if (scale < 0 || scale >= CAD_SCALE_COUNT)
-        scale = CAD_SCALE_CHROMATIC;
-    if (note < 0 || note > 127 || note < low || note > high)
-        return 0;
-    return (scale_bits[scale] >> ((note - key + 12) % 12)) & 1;
+    return cad_scale_allows(key, (cad_scale)scale, low, high, note);
 }
 
 void cad_sched_mask(int key, int scale, int low, int high, int low_key,
                     int n_keys, uint8_t *allowed)
 {
-    for (int k = 0; k < n_keys; k++)
-        allowed[k] = (uint8_t)cad_sched_allowed(key, scale, low, high,
-                                                 low_key + k);
+    cad_scale_mask(key, (cad_scale)scale, low, high, low_key, n_keys, allowed);
 }

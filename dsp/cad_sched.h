@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "cad_scale.h"
+
 #define CAD_SCHED_NEVER INT64_MAX
 
 typedef struct {
@@ -62,15 +64,9 @@ int cad_notes_step(cad_notes *n, const uint8_t *next, cad_note_ev *ev);
 /* Note offs for everything sounding, then clears n. Returns the count. */
 int cad_notes_release(cad_notes *n, cad_note_ev *ev);
 
-/* Scales, by index as the plugin's scale port numbers them. */
-enum {
-    CAD_SCALE_CHROMATIC, CAD_SCALE_MAJOR, CAD_SCALE_MINOR,
-    CAD_SCALE_HARMONIC_MINOR, CAD_SCALE_DORIAN, CAD_SCALE_MIXOLYDIAN,
-    CAD_SCALE_PENTA_MAJOR, CAD_SCALE_PENTA_MINOR, CAD_SCALE_COUNT
-};
-
-/* 1 if MIDI note `note` is in `scale` on root `key` (0 = C .. 11 = B) and
- * within [low, high]. Out-of-range key/scale fall back to C / chromatic. */
+/* Which keys a key/scale/range setting allows, with the plugin's port
+ * values as they come (music/cad_scale.h holds the one table of scales,
+ * numbered as the scale port numbers them). */
 int cad_sched_allowed(int key, int scale, int low, int high, int note);
 /* allowed[k] for the n_keys keys of a model whose key 0 is MIDI low_key. */
 void cad_sched_mask(int key, int scale, int low, int high, int low_key,

@@ -51,16 +51,22 @@ int cad_scale_parse_tonic(const char *name, int *pc)
     return 0;
 }
 
+int cad_scale_allows(int tonic, cad_scale s, int lowest, int highest,
+                     int note)
+{
+    if (tonic < 0 || tonic > 11)
+        tonic = 0;
+    if ((unsigned)s >= CAD_SCALE_COUNT)
+        s = CAD_SCALE_CHROMATIC;
+    if (note < 0 || note > 127 || note < lowest || note > highest)
+        return 0;
+    return (scales[s].bits >> ((note - tonic + 12) % 12)) & 1;
+}
+
 void cad_scale_mask(int tonic, cad_scale s, int lowest, int highest,
                     int low_key, int n_keys, uint8_t *allowed)
 {
-    if ((unsigned)s >= CAD_SCALE_COUNT)
-        s = CAD_SCALE_CHROMATIC;
-    tonic = ((tonic % 12) + 12) % 12;
-    for (int k = 0; k < n_keys; k++) {
-        int note = low_key + k;
-        int degree = ((note - tonic) % 12 + 12) % 12;
-        allowed[k] = note >= lowest && note <= highest &&
-                     ((scales[s].bits >> degree) & 1);
-    }
+    for (int k = 0; k < n_keys; k++)
+        allowed[k] = (uint8_t)cad_scale_allows(tonic, s, lowest, highest,
+                                               low_key + k);
 }

@@ -17,6 +17,12 @@ int cad_scale_parse(const char *name, cad_scale *s);
 /* Parses a tonic name: C, C#, Db, ... B (case-insensitive) → 0..11. */
 int cad_scale_parse_tonic(const char *name, int *pc);
 
+/* 1 if MIDI note `note` (0..127) is in scale s on `tonic` and within
+ * [lowest, highest]. A tonic outside 0..11 or an unknown scale counts as
+ * C / chromatic (a host may send any port value). */
+int cad_scale_allows(int tonic, cad_scale s, int lowest, int highest,
+                     int note);
+
 /* allowed[k] for MIDI notes low_key + k, k < n_keys: 1 if the note is in
  * the scale on `tonic` (pitch class 0..11, C = 0) and within
  * [lowest, highest]. Out-of-range arguments are clamped. */

@@ -75,7 +75,7 @@ static void test_scales(void)
     CHECK(cad_sched_allowed(99, -3, 0, 127, 61));
     CHECK(!cad_sched_allowed(0, 0, 0, 127, 128));
     uint8_t mask[88];
-    cad_sched_mask(0, CAD_SCALE_PENTA_MAJOR, 21, 108, 21, 88, mask);
+    cad_sched_mask(0, CAD_SCALE_PENTATONIC, 21, 108, 21, 88, mask);
     int n = 0;
     for (int i = 0; i < 88; i++)
         n += mask[i];
