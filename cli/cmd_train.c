@@ -357,7 +357,7 @@ int cad_cmd_train(int argc, char **argv)
      * --step-beats overrides the guess. */
     if (strstr(argv[optind], ".json")) {
         if (!step_given)
-            ro.step_beats = strstr(argv[optind], "jsb") ? 1.0 : 0.5;
+            ro.step_beats = cad_roll_json_step_guess(argv[optind]);
         printf("piano-roll JSON: frames of %g quarter notes%s\n", ro.step_beats,
                step_given ? "" : " (from the file name; --step-beats to change)");
         mc.step_beats = ro.step_beats;

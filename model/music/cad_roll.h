@@ -73,6 +73,11 @@ int cad_roll_load_json(const char *path, const char *split,
                        cad_roll_set *out, cad_error *e);
 int cad_roll_parse_json(const char *text, size_t len, const char *split,
                         cad_roll_set *out, cad_error *e);
+/* A benchmark JSON file does not record its grid. The benchmarks use
+ * quarter notes for the JSB chorales and eighth notes for the others
+ * (Boulanger-Lewandowski et al. 2012): the frame length in quarter notes
+ * for a file, guessed from its name. */
+double cad_roll_json_step_guess(const char *path);
 
 /* The set as a trainer reads it (base/cad_seq.h): 88 floats of 0 or 1 a
  * frame, expanded from the bytes as they are read. s must outlive it. */

@@ -152,3 +152,10 @@ int cad_roll_load_json(const char *path, const char *split,
     free(data);
     return rc ? cad_error_prefix(e, "%s", path) : 0;
 }
+
+double cad_roll_json_step_guess(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strstr(base, "jsb") || strstr(base, "JSB") ? 1.0 : 0.5;
+}
