@@ -146,10 +146,9 @@ int cad_cli_encode_scores(const cad_repr *r, const cad_cli_scores *s,
 
 /* ---- composing -------------------------------------------------------- */
 
-/* A sampled or observed step, as the network's 0/1 input frame and as the
- * representation's step (the class of each CLASS field, the bits of each
- * BITS field). Only layouts of BITS and CLASS fields can be sampled here:
- * a single head over the expanded step gives one-hot blocks. */
+/* A sampled 0/1 frame as the representation's step (the class of each
+ * CLASS field, the bits of each BITS field), for models whose one head
+ * covers the whole expanded step. */
 static void frame_to_step(const cad_layout *l, const uint8_t *frame,
                           float *step)
 {
@@ -174,13 +173,9 @@ int cad_cli_compose(const cad_model *m, const cad_repr *r,
 {
     const cad_layout *l = &r->layout;
     const int K = cad_layout_expanded_width(l);
-    for (int i = 0; i < l->n_fields; i++)
-        if (l->field[i].kind == CAD_FIELD_REAL)
-            return cad_error_set(e, "the '%s' representation has a real-valued "
-                                    "field (%s): it needs a model with a "
-                                    "regression head, which this version "
-                                    "cannot compose with yet",
-                                 r->kind->name, l->field[i].name);
+    /* A fields head samples whole steps; the others sample a 0/1 frame,
+     * which reads back as bits or one class. */
+    const int by_step = m->cfg.head == CAD_HEAD_FIELDS;
     if (K != m->cfg.n_in || K != m->cfg.n_out)
         return cad_error_set(e, "the model reads %d values a step, its "
                                 "representation %d", m->cfg.n_in, K);
@@ -200,6 +195,10 @@ int cad_cli_compose(const cad_model *m, const cad_repr *r,
         if (r->kind->encode(r, o->primer, &p, e))
             goto out;
         for (int t = 0; t < p.T && t < o->primer_steps; t++) {
+            if (by_step) {
+                cad_gen_observe_step(g, p.v + (long)t * p.width);
+                continue;
+            }
             cad_layout_expand(l, p.v + (long)t * p.width, full);
             for (int k = 0; k < K; k++)
                 frame[k] = full[k] > 0.5f;
@@ -212,8 +211,12 @@ int cad_cli_compose(const cad_model *m, const cad_repr *r,
     cad_sample_params sp = {o->temperature, 0.0f, NULL, 0};
     /* until the decoded music is long enough: checked every 16 steps */
     for (T = 0; T < o->max_steps; T++) {
-        cad_gen_sample(g, &sp, &rng, frame);
-        frame_to_step(l, frame, q.v + (long)T * l->width);
+        if (by_step) {
+            cad_gen_sample_step(g, &sp, &rng, q.v + (long)T * l->width);
+        } else {
+            cad_gen_sample(g, &sp, &rng, frame);
+            frame_to_step(l, frame, q.v + (long)T * l->width);
+        }
         if (T % 16 == 15) {
             cad_seq part = {T + 1, l->width, q.v};
             cad_score sc;

@@ -29,6 +29,9 @@ static void help(FILE *f)
 "                     event or note; see README)\n"
 "  --repr-opt K=V     an option of the representation (repeatable), e.g.\n"
 "                     --repr notes --repr-opt grid=24\n"
+"  --field-weight F=W for representations of several fields a step (notes):\n"
+"                     the loss weight of field F (1), e.g. pitch=0.05\n"
+"  --pressure P       their regressions' penalty for going below zero (0)\n"
 "  --cell KIND        lstm | gru | rnn: the recurrent layers (lstm)\n"
 "  --layers N         recurrent layers (2)\n"
 "  --hidden H[,H...]  units per layer (256)\n"
@@ -65,7 +68,7 @@ static void help(FILE *f)
 enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
        O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
        O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_CHUNK,
-       O_CELL, O_REPR, O_REPROPT, O_HELP };
+       O_CELL, O_REPR, O_REPROPT, O_FWEIGHT, O_PRESSURE, O_HELP };
 
 static const struct option opts[] = {
     {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
@@ -81,6 +84,7 @@ static const struct option opts[] = {
     {"step-seconds", required_argument, 0, O_STEPS}, {"transpose", no_argument, 0, O_TRANS},
     {"chunk", required_argument, 0, O_CHUNK}, {"cell", required_argument, 0, O_CELL},
     {"repr", required_argument, 0, O_REPR}, {"repr-opt", required_argument, 0, O_REPROPT},
+    {"field-weight", required_argument, 0, O_FWEIGHT}, {"pressure", required_argument, 0, O_PRESSURE},
     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 typedef struct {
@@ -186,6 +190,14 @@ static int carve_valid(cad_roll_set *train, cad_roll_set *valid, double frac,
     return 0;
 }
 
+/* The loss weight --field-weight gave a field (kept as metadata strings,
+ * already checked), 1 when it gave none. */
+static float field_weight_of(const cad_st_file *weights, const char *name)
+{
+    const char *v = cad_st_meta(weights, name);
+    return v ? (float)strtod(v, NULL) : 1.0f;
+}
+
 int cad_cmd_train(int argc, char **argv)
 {
     cad_model_config mc;
@@ -198,7 +210,8 @@ int cad_cmd_train(int argc, char **argv)
     long layers = -1;
     int resume = 0, nh = 1, c, step_given = 0;
     const char *out = NULL, *repr_name = NULL;
-    cad_st_file repr_opts = {0};
+    cad_st_file repr_opts = {0}, weights = {0};
+    double pressure = 0;
     cad_error e;
     cad_roll_opts ro;
     cad_roll_opts_default(&ro);
@@ -228,6 +241,21 @@ int cad_cmd_train(int argc, char **argv)
                 return 1;
             break;
         }
+        case O_FWEIGHT: {
+            const char *eq = strchr(optarg, '=');
+            char key[64];
+            double w;
+            if (!eq || eq == optarg || eq - optarg > 40 ||
+                cad_cli_double("train", "field-weight", eq + 1, 0, 1e6, &w)) {
+                fprintf(stderr, "cadenza train: --field-weight: '%s' is not FIELD=WEIGHT\n", optarg);
+                return 2;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)(eq - optarg), optarg);
+            if (cad_st_set_meta(&weights, key, eq + 1, &e))
+                return 1;
+            break;
+        }
+        case O_PRESSURE: if (cad_cli_double("train", "pressure", optarg, 0, 1e6, &pressure)) return 2; break;
         case O_CELL:
             if (!cad_layer_find(optarg)) {
                 fprintf(stderr, "cadenza train: --cell: '%s' is not lstm, gru or rnn\n", optarg);
@@ -318,17 +346,17 @@ int cad_cmd_train(int argc, char **argv)
                               argc - optind, vsplit, &train_seqs, &valid_seqs))
             goto fail_data;
         const cad_layout *l = &repr->layout;
-        if (l->n_fields != 1 || l->field[0].kind == CAD_FIELD_REAL) {
-            fprintf(stderr, "cadenza train: the '%s' representation has %d "
-                            "fields%s; this version trains one field a step "
-                            "(a one-hot class, or bits)\n", repr_name,
-                    l->n_fields, l->n_fields == 1 ? " of real values" : "");
-            goto fail_data;
-        }
         mc.n_in = mc.n_out = cad_layout_expanded_width(l);
-        if (l->field[0].kind == CAD_FIELD_CLASS) {
+        if (l->n_fields == 1 && l->field[0].kind == CAD_FIELD_CLASS) {
             mc.head = CAD_HEAD_SOFTMAX;
             mc.loss = CAD_LOSS_CE;
+        } else if (!(l->n_fields == 1 && l->field[0].kind == CAD_FIELD_BITS)) {
+            /* several fields (pitch, step, duration): an output each */
+            mc.head = CAD_HEAD_FIELDS;
+            mc.fields = *l;
+            for (int i = 0; i < l->n_fields; i++)
+                mc.field_weight[i] = field_weight_of(&weights, l->field[i].name);
+            mc.pressure = (float)pressure;
         }
         snprintf(mc.representation, sizeof mc.representation, "%s", repr_name);
         cad_seq_set_source(&train_seqs, &train_src);
@@ -499,6 +527,7 @@ data_ready:;
     cad_seq_set_free(&valid_seqs);
     cad_repr_free(repr);
     cad_st_free(&repr_opts);
+    cad_st_free(&weights);
     return 0;
 fail:
     cad_trainer_free(&t);
@@ -511,5 +540,6 @@ fail_data:
     cad_seq_set_free(&valid_seqs);
     cad_repr_free(repr);
     cad_st_free(&repr_opts);
+    cad_st_free(&weights);
     return 1;
 }

@@ -24,7 +24,24 @@ static void make_data(data *d, const cad_model_config *c, cad_rng *r)
     for (int n = 0; n < T * B; n++) {
         for (int k = 0; k < c->n_in; k++)
             d->x[n * c->n_in + k] = cad_rng_uniform(r) < 0.3f ? 1.0f : 0.0f;
-        if (c->head == CAD_HEAD_SOFTMAX) {
+        if (c->head == CAD_HEAD_FIELDS) { /* each field as it would be */
+            float *y = d->y + n * c->n_out;
+            for (int i = 0; i < c->fields.n_fields; i++) {
+                const cad_field *f = &c->fields.field[i];
+                if (f->kind == CAD_FIELD_REAL) {
+                    /* near the untrained outputs, so the squared error
+                     * stays small against float rounding, and on both
+                     * sides of zero, for the pressure */
+                    *y++ = 0.3f * cad_rng_uniform(r) - 0.15f;
+                    continue;
+                }
+                int hot = (int)cad_rng_below(r, (uint32_t)f->size);
+                for (int k = 0; k < f->size; k++)
+                    y[k] = f->kind == CAD_FIELD_CLASS ? k == hot
+                                                      : cad_rng_uniform(r) < 0.3f;
+                y += f->size;
+            }
+        } else if (c->head == CAD_HEAD_SOFTMAX) {
             int hot = (int)cad_rng_below(r, (uint32_t)c->n_out);
             for (int k = 0; k < c->n_out; k++)
                 d->y[n * c->n_out + k] = k == hot;
@@ -178,6 +195,54 @@ static void check_nade_normalised(void)
     cad_model_free(m);
 }
 
+/* The fields head alone, one row, every bias against finite differences:
+ * a class, two bits and a regression driven below zero, so the positive
+ * pressure's part of the gradient counts too. (Through a whole network,
+ * above, float rounding hides errors smaller than about 1e-3.) */
+static void check_fields_head(void)
+{
+    cad_layout l = {0};
+    cad_layout_add(&l, "pitch", CAD_FIELD_CLASS, 4, NULL);
+    cad_layout_add(&l, "flags", CAD_FIELD_BITS, 2, NULL);
+    cad_layout_add(&l, "step", CAD_FIELD_REAL, 1, NULL);
+    float fw[3] = {0.5f, 1.0f, 2.0f}, W[7 * 3], b[7], gw[7 * 3] = {0}, gb[7] = {0};
+    for (int i = 0; i < 21; i++)
+        W[i] = 0.1f * (float)((i * 37 % 11) - 5);
+    for (int i = 0; i < 7; i++)
+        b[i] = 0.05f * (float)(i - 3);
+    cad_linear_head h = {CAD_HEAD_FIELDS, CAD_LOSS_BCE, 3, 7, &l, fw, 3.0f,
+                         W, b, gw, gb};
+    float u[3] = {0.3f, -0.2f, 0.5f}, y[7] = {0, 1, 0, 0, 1, 0, 0.1f};
+    float mask[1] = {1}, z[7], du[3];
+    double loss = 0, nll = 0;
+    cad_linear_head_forward(&h, 1, u, y, mask, z, &loss, &nll);
+    CHECKF(z[6] < 0, "the regression should start below zero (%g)", z[6]);
+    cad_linear_head_backward(&h, 1, u, y, mask, z, 1.0f, du);
+    double worst = 0;
+    for (int i = 0; i < 7; i++) {
+        const float eps = 1e-3f, keep = b[i];
+        double l1 = 0, l2 = 0, n1 = 0, n2 = 0;
+        b[i] = keep + eps;
+        cad_linear_head_forward(&h, 1, u, y, mask, z, &l1, &n1);
+        b[i] = keep - eps;
+        cad_linear_head_forward(&h, 1, u, y, mask, z, &l2, &n2);
+        b[i] = keep;
+        worst = fmax(worst, fabs((l1 - l2) / (2 * eps) - gb[i]));
+    }
+    CHECKF(worst < 1e-4, "fields head: bias gradients off by %g", worst);
+    /* its NLL is the class's and the bits', not the regression's */
+    double want = 0, lse = 0;
+    cad_linear_head_forward(&h, 1, u, y, mask, z, &loss, &nll);
+    for (int k = 0; k < 4; k++)
+        lse += exp(z[k]);
+    want = log(lse) - z[1];
+    for (int k = 4; k < 6; k++)
+        want += log1p(exp(z[k])) - y[k] * z[k];
+    nll = 0;
+    cad_linear_head_forward(&h, 1, u, y, mask, z, &loss, &nll);
+    CHECKF(fabs(nll - want) < 1e-5, "fields head NLL %g, want %g", nll, want);
+}
+
 int main(void)
 {
     cad_model_config c;
@@ -214,6 +279,20 @@ int main(void)
     check("rnn, nade", &c);
     c.head = CAD_HEAD_SIGMOID;
     check("rnn, sigmoid", &c);
+    /* a fields head: a class, two bits and a regression a step, with
+     * their loss weights and the regression's positive pressure */
+    snprintf(c.cell, sizeof c.cell, "lstm");
+    cad_model_config f = c;
+    memset(&f.fields, 0, sizeof f.fields);
+    cad_layout_add(&f.fields, "pitch", CAD_FIELD_CLASS, 4, NULL);
+    cad_layout_add(&f.fields, "flags", CAD_FIELD_BITS, 2, NULL);
+    cad_layout_add(&f.fields, "step", CAD_FIELD_REAL, 1, NULL);
+    f.field_weight[0] = 0.5f, f.field_weight[1] = 1.0f, f.field_weight[2] = 0.5f;
+    f.pressure = 3.0f;
+    f.n_in = f.n_out = 7;
+    f.head = CAD_HEAD_FIELDS;
+    check("fields: class, bits, real", &f);
+    check_fields_head();
     check_nade_normalised();
     TEST_MAIN_END();
 }

@@ -4,8 +4,8 @@
 # representation, generate decodes the model's steps into MIDI (the same
 # seed twice, the same file; with a primer; in bfloat16), eval reads the
 # folder through the model's own vocabulary, and frame-by-frame users
-# refuse such a model. Also --cell for the piano roll, and the errors of
-# representations this version cannot train yet.
+# refuse such a model. Representations of several fields a step (notes)
+# train a fields head. Also --cell for the piano roll.
 #   test_repr_cli.sh PATH/TO/cadenza
 set -u
 CAD=$1
@@ -61,10 +61,20 @@ if [ -f "$T/events.safetensors" ]; then
     expect_code 1 "eval on piano-roll JSON" "$CAD" eval -m "$T/events.safetensors" \
         "$DATA/pianoroll/jsb-chorales.json" --split valid
 fi
-# Representations of several fields (pitch, step, duration) need the
-# multi-output head: a clear error, not a crash or a wrong model.
-expect_code 1 "train --repr notes" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr notes $A
-grep -q "fields" "$T/err" && ok || bad "train --repr notes: $(cat "$T/err")"
+# Several fields a step (pitch, step, duration): a fields head, an output
+# per field, with the pitch/step/duration systems' loss weights and
+# positive pressure; in seconds, and on a beat grid.
+for opt in "" "--repr-opt grid=24"; do
+    expect_code 0 "train --repr notes $opt" "$CAD" train "$T/tunes" -o "$T/n.safetensors" \
+        --repr notes $opt --field-weight pitch=0.05 --pressure 10 $A
+    expect_code 0 "info notes" "$CAD" info "$T/n.safetensors"
+    grep -q "fields head" "$T/out" && ok || bad "notes $opt: not a fields head: $(head -n 2 "$T/out")"
+    expect_code 0 "generate notes $opt" "$CAD" generate -m "$T/n.safetensors" -o "$T/n1.mid" --bars 4 --seed 2
+    expect_code 0 "generate notes $opt again" "$CAD" generate -m "$T/n.safetensors" -o "$T/n2.mid" --bars 4 --seed 2
+    cmp -s "$T/n1.mid" "$T/n2.mid" && ok || bad "notes $opt: the same seed gave different MIDI"
+    expect_code 0 "eval notes $opt" "$CAD" eval -m "$T/n.safetensors" "$T/tunes" --split train
+done
+expect_code 2 "train --field-weight without =" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr notes --field-weight pitch
 expect_code 2 "train --repr bogus" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr holograms
 expect_code 2 "train --repr-opt without =" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr events --repr-opt grid
 expect_code 1 "train --repr-opt unknown" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr events --repr-opt swing=1 $A

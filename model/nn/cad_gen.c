@@ -110,3 +110,20 @@ void cad_gen_observe(cad_gen *g, const uint8_t *frame)
     for (int k = 0; k < g->m->cfg.n_in; k++)
         g->x[k] = frame[k] ? 1.0f : 0.0f;
 }
+
+void cad_gen_sample_step(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
+                         float *step)
+{
+    const cad_model *m = g->m;
+    const float *u = advance(g);
+    /* scratch holds n_out logits; the expanded step goes straight into
+     * the next input */
+    cad_fields_head_sample(&m->fc, u, p->temperature, rng, g->scratch, step,
+                           g->x);
+}
+
+void cad_gen_observe_step(cad_gen *g, const float *step)
+{
+    advance(g);
+    cad_layout_expand(&g->m->cfg.fields, step, g->x);
+}

@@ -54,4 +54,12 @@ void cad_gen_sample(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
 /* Feeds a frame that was played by someone else (primer, live input). */
 void cad_gen_observe(cad_gen *g, const uint8_t *frame);
 
+/* The same for a model with a fields head (one output per field of a
+ * layout, cad_head.h): a step in the layout's floats, sampled (with the
+ * temperature of p; the frame-only parameters do not apply) or observed.
+ * The network's next input is the step expanded. */
+void cad_gen_sample_step(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
+                         float *step);
+void cad_gen_observe_step(cad_gen *g, const float *step);
+
 #endif

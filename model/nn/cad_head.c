@@ -6,7 +6,7 @@
 #include "cad_kernels.h"
 #include "cad_lstm.h"
 
-static const char *head_names[] = {"sigmoid", "softmax", "nade"};
+static const char *head_names[] = {"sigmoid", "softmax", "nade", "fields"};
 static const char *loss_names[] = {"bce", "mse", "ce"};
 
 const char *cad_head_name(cad_head_kind k) { return head_names[k]; }
@@ -14,7 +14,7 @@ const char *cad_loss_name(cad_loss_kind k) { return loss_names[k]; }
 
 int cad_head_parse(const char *s, cad_head_kind *k)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (strcmp(s, head_names[i]) == 0)
             return *k = (cad_head_kind)i, 0;
     return -1;
@@ -80,5 +80,51 @@ void cad_linear_head_sample(const cad_linear_head *h, const float *u,
             on = 0;
         out[k] = (uint8_t)on;
         notes += on;
+    }
+}
+
+void cad_fields_head_sample(const cad_linear_head *h, const float *u,
+                            float temperature, cad_rng *rng, float *z,
+                            float *step, float *expanded)
+{
+    const int greedy = !(temperature > 1e-3f);
+    cad_kern_gemv2(h->n_out, h->b, h->w, h->n_in, u, NULL, 0, NULL, z);
+    memset(expanded, 0, sizeof(float) * (size_t)h->n_out);
+    const float *zf = z;
+    float *xf = expanded;
+    for (int i = 0; i < h->layout->n_fields; i++) {
+        const cad_field *f = &h->layout->field[i];
+        if (f->kind == CAD_FIELD_REAL) {
+            step[f->offset] = xf[0] = zf[0] > 0 ? zf[0] : 0.0f;
+            zf++, xf++;
+            continue;
+        }
+        if (f->kind == CAD_FIELD_BITS) {
+            for (int k = 0; k < f->size; k++) {
+                float p = cad_sigmoid(greedy ? zf[k] : zf[k] / temperature);
+                float r = cad_rng_uniform(rng);
+                step[f->offset + k] = xf[k] = (greedy ? p > 0.5f : r < p);
+            }
+        } else { /* one class from softmax(z / T) */
+            int best = 0;
+            for (int k = 1; k < f->size; k++)
+                best = zf[k] > zf[best] ? k : best;
+            if (!greedy) {
+                double total = 0, acc = 0;
+                for (int k = 0; k < f->size; k++)
+                    total += exp((double)(zf[k] - zf[best]) / temperature);
+                double r = cad_rng_uniform(rng) * total;
+                for (int k = 0; k < f->size; k++) {
+                    acc += exp((double)(zf[k] - zf[best]) / temperature);
+                    if (r < acc) {
+                        best = k;
+                        break;
+                    }
+                }
+            }
+            step[f->offset] = (float)best;
+            xf[best] = 1.0f;
+        }
+        zf += f->size, xf += f->size;
     }
 }

@@ -3,6 +3,14 @@
  *   sigmoid: independent Bernoulli per key, p = sig(W u + b) (seed 001)
  *   softmax: one category out of n_out, p = softmax(W u + b)
  *   nade:    the 88 keys of a frame modelled jointly, key by key (cad_nade.h)
+ *   fields:  one output per field of a sequence's layout (base/cad_seq.h),
+ *            the same linear map as sigmoid and softmax, read field by
+ *            field: a softmax for a CLASS field, a Bernoulli per bit of a
+ *            BITS field, a regression for a REAL field (squared error plus
+ *            `pressure` times how far it goes below zero, the positive
+ *            pressure of the pitch/step/duration systems), each field's
+ *            loss with its own weight. Its NLL counts the CLASS and BITS
+ *            fields (a regression is not a likelihood).
  * Losses are per frame, summed over keys, in nats: bce and ce are the exact
  * negative log-likelihood; mse (seed 001's alternative) is the squared error
  * between p and the target, which is trained on but is not a likelihood. */
@@ -12,8 +20,10 @@
 #include <stdint.h>
 
 #include "cad_rng.h"
+#include "cad_seq.h"
 
-typedef enum { CAD_HEAD_SIGMOID, CAD_HEAD_SOFTMAX, CAD_HEAD_NADE } cad_head_kind;
+typedef enum { CAD_HEAD_SIGMOID, CAD_HEAD_SOFTMAX, CAD_HEAD_NADE,
+               CAD_HEAD_FIELDS } cad_head_kind;
 typedef enum { CAD_LOSS_BCE, CAD_LOSS_MSE, CAD_LOSS_CE } cad_loss_kind;
 
 const char *cad_head_name(cad_head_kind k);
@@ -22,9 +32,14 @@ int cad_head_parse(const char *s, cad_head_kind *k);
 int cad_loss_parse(const char *s, cad_loss_kind *k);
 
 typedef struct {
-    cad_head_kind kind; /* CAD_HEAD_SIGMOID or CAD_HEAD_SOFTMAX */
+    cad_head_kind kind; /* CAD_HEAD_SIGMOID, _SOFTMAX or _FIELDS */
     cad_loss_kind loss;
     int n_in, n_out;
+    /* fields only: the layout (n_out = its expanded width), a loss weight
+     * per field, the positive pressure of its regressions */
+    const cad_layout *layout;
+    const float *field_weight;
+    float pressure;
     float *w, *b;   /* [n_out, n_in], [n_out] */
     float *gw, *gb;
 } cad_linear_head;
@@ -35,6 +50,15 @@ void cad_linear_head_sample(const cad_linear_head *h, const float *u,
                             float temperature, float threshold,
                             const uint8_t *allowed, int max_notes,
                             cad_rng *rng, float *z, uint8_t *out);
+
+/* Generation with a fields head: samples every field of one step (a
+ * class from softmax(z / T), bits from sigmoid(z / T), a regression's
+ * value clamped at 0; T <= 1e-3 takes the likeliest) into step (the
+ * layout's floats) and expanded (the network's next input, n_out
+ * floats). z is scratch of n_out floats. */
+void cad_fields_head_sample(const cad_linear_head *h, const float *u,
+                            float temperature, cad_rng *rng, float *z,
+                            float *step, float *expanded);
 
 /* softplus(z) = log(1 + e^z) without overflow. */
 static inline float cad_softplus(float z)

@@ -42,9 +42,20 @@ int cad_model_config_check(const cad_model_config *c, cad_error *e)
         (c->nade_hidden < 1 || c->nade_hidden > CAD_NADE_MAX_HID))
         return cad_error_set(e, "NADE hidden size must be 1..%d",
                              CAD_NADE_MAX_HID);
-    if (c->head == CAD_HEAD_SOFTMAX && c->loss != CAD_LOSS_CE)
+    if (c->head == CAD_HEAD_FIELDS) {
+        if (c->fields.n_fields < 1 ||
+            cad_layout_expanded_width(&c->fields) != c->n_out)
+            return cad_error_set(e, "a fields head needs a layout as wide as "
+                                    "its %d outputs", c->n_out);
+        for (int i = 0; i < c->fields.n_fields; i++)
+            if (!(c->field_weight[i] >= 0 && c->field_weight[i] <= 1e6))
+                return cad_error_set(e, "field weights must be in [0, 1e6]");
+        if (!(c->pressure >= 0 && c->pressure <= 1e6))
+            return cad_error_set(e, "the pressure must be in [0, 1e6]");
+    } else if (c->head == CAD_HEAD_SOFTMAX && c->loss != CAD_LOSS_CE)
         return cad_error_set(e, "a softmax head trains with the ce loss");
-    if (c->head != CAD_HEAD_SOFTMAX && c->loss == CAD_LOSS_CE)
+    if (c->head != CAD_HEAD_SOFTMAX && c->head != CAD_HEAD_FIELDS &&
+        c->loss == CAD_LOSS_CE)
         return cad_error_set(e, "the ce loss needs a softmax head");
     if (c->head == CAD_HEAD_NADE && c->loss != CAD_LOSS_BCE)
         return cad_error_set(e, "a NADE head trains with the bce loss");
@@ -114,6 +125,9 @@ static void layout(cad_model *m)
         cad_linear_head *h = &m->fc;
         h->kind = c->head;
         h->loss = c->loss;
+        h->layout = &m->cfg.fields;
+        h->field_weight = m->cfg.field_weight;
+        h->pressure = m->cfg.pressure;
         h->n_in = top;
         h->n_out = c->n_out;
         add_param(m, "fc.weight", h->n_out, h->n_in, &h->w, &h->gw);

@@ -32,6 +32,11 @@ typedef struct {
     cad_head_kind head;
     cad_loss_kind loss;
     int nade_hidden;
+    /* the fields head only: the layout of a step, each field's loss
+     * weight, the regressions' positive pressure (cad_head.h) */
+    cad_layout fields;
+    float field_weight[CAD_SEQ_MAX_FIELDS];
+    float pressure;
     float dropout;    /* between layers and before the head */
     float dropout_in; /* on the network input */
     /* What a frame means (the representation): */

@@ -51,6 +51,40 @@ static const cad_st_tensor *find(const cad_st_file *f, const char *name)
     return t;
 }
 
+/* A fields head's layout, "name:kind:size:weight,..." (kind bits, class
+ * or real), and its "pressure". */
+static int read_fields(const cad_st_file *f, cad_model_config *c,
+                       cad_error *e)
+{
+    const char *s = cad_st_meta(f, "fields");
+    if (!s)
+        return cad_error_set(e, "a fields head without its \"fields\"");
+    memset(&c->fields, 0, sizeof c->fields);
+    while (*s) {
+        char name[16], kind[8];
+        int size, used = 0;
+        float w;
+        if (sscanf(s, "%15[^:]:%7[^:]:%d:%f%n", name, kind, &size, &w, &used) != 4 ||
+            used == 0 || (s[used] != ',' && s[used] != 0))
+            return cad_error_set(e, "fields metadata '%s' is not "
+                                    "name:kind:size:weight,...", s);
+        cad_field_kind k = !strcmp(kind, "bits") ? CAD_FIELD_BITS
+                         : !strcmp(kind, "class") ? CAD_FIELD_CLASS
+                         : !strcmp(kind, "real") ? CAD_FIELD_REAL : (cad_field_kind)-1;
+        if ((int)k < 0 || size < 1 || size > CAD_MAX_WIDTH ||
+            cad_layout_add(&c->fields, name, k, size, e))
+            return cad_error_set(e, "fields metadata: field '%s' of kind '%s' "
+                                    "and size %d is not one", name, kind, size);
+        c->field_weight[c->fields.n_fields - 1] = w;
+        s += used + (s[used] == ',');
+    }
+    double p = 0;
+    if (meta_num(f, "pressure", 0, &p, e))
+        return -1;
+    c->pressure = (float)p;
+    return 0;
+}
+
 /* The architecture, from metadata where present and shapes otherwise. */
 static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
 {
@@ -92,6 +126,8 @@ static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
     } else {
         c->head = find(f, "nade.W") ? CAD_HEAD_NADE : CAD_HEAD_SIGMOID;
     }
+    if (c->head == CAD_HEAD_FIELDS && read_fields(f, c, e))
+        return -1;
     const char *loss = cad_st_meta(f, "loss");
     c->loss = c->head == CAD_HEAD_SOFTMAX ? CAD_LOSS_CE : CAD_LOSS_BCE;
     if (loss && cad_loss_parse(loss, &c->loss))
@@ -292,6 +328,23 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
             goto fail;
     if (cad_st_set_meta(f, "hidden", buf, e))
         goto fail;
+    if (c->head == CAD_HEAD_FIELDS) {
+        char fields[1024], pressure[32];
+        int n = 0;
+        fields[0] = 0;
+        for (int i = 0; i < c->fields.n_fields && n < (int)sizeof fields - 64; i++) {
+            const cad_field *fd = &c->fields.field[i];
+            n += snprintf(fields + n, sizeof fields - (size_t)n, "%s%s:%s:%d:%.9g",
+                          i ? "," : "", fd->name,
+                          fd->kind == CAD_FIELD_BITS ? "bits" :
+                          fd->kind == CAD_FIELD_CLASS ? "class" : "real",
+                          fd->size, (double)c->field_weight[i]);
+        }
+        snprintf(pressure, sizeof pressure, "%.9g", (double)c->pressure);
+        if (cad_st_set_meta(f, "fields", fields, e) ||
+            cad_st_set_meta(f, "pressure", pressure, e))
+            goto fail;
+    }
     return 0;
 fail:
     cad_st_free(f);

@@ -9,6 +9,7 @@
 
 #include "cad_lstm.h" /* cad_sigmoid */
 
+
 static void logits(const cad_linear_head *h, int N, const float *u, float *z)
 {
     for (int n = 0; n < N; n++)
@@ -29,6 +30,61 @@ static float row_lse(const float *z, int n)
     return mx + (float)log(s);
 }
 
+/* One row of a fields head: each field's loss, weighted, into *loss, and
+ * its negative log-likelihood (CLASS and BITS fields) into *nll. */
+static void fields_row(const cad_linear_head *h, const float *z,
+                       const float *y, double *loss, double *nll)
+{
+    for (int i = 0; i < h->layout->n_fields; i++) {
+        const cad_field *f = &h->layout->field[i];
+        double l = 0;
+        if (f->kind == CAD_FIELD_REAL) {
+            float d = z[0] - y[0];
+            l = (double)d * d + (z[0] < 0 ? -(double)h->pressure * z[0] : 0);
+            z++, y++;
+        } else {
+            if (f->kind == CAD_FIELD_CLASS) {
+                float lse = row_lse(z, f->size);
+                for (int k = 0; k < f->size; k++)
+                    l += y[k] * (double)(lse - z[k]);
+            } else {
+                for (int k = 0; k < f->size; k++)
+                    l += cad_softplus(z[k]) - y[k] * z[k];
+            }
+            *nll += l;
+            z += f->size, y += f->size;
+        }
+        *loss += h->field_weight[i] * l;
+    }
+}
+
+/* Its gradient with respect to z, times s, in place of z. */
+static void fields_row_grad(const cad_linear_head *h, float *z,
+                            const float *y, float s)
+{
+    for (int i = 0; i < h->layout->n_fields; i++) {
+        const cad_field *f = &h->layout->field[i];
+        float w = s * h->field_weight[i];
+        if (f->kind == CAD_FIELD_REAL) {
+            float g = 2.0f * (z[0] - y[0]) - (z[0] < 0 ? h->pressure : 0.0f);
+            z[0] = w * g;
+            z++, y++;
+            continue;
+        }
+        if (f->kind == CAD_FIELD_CLASS) {
+            float lse = row_lse(z, f->size), ysum = 0;
+            for (int k = 0; k < f->size; k++)
+                ysum += y[k];
+            for (int k = 0; k < f->size; k++)
+                z[k] = w * (expf(z[k] - lse) * ysum - y[k]);
+        } else {
+            for (int k = 0; k < f->size; k++)
+                z[k] = w * (cad_sigmoid(z[k]) - y[k]);
+        }
+        z += f->size, y += f->size;
+    }
+}
+
 void cad_linear_head_forward(const cad_linear_head *h, int N, const float *u,
                              const float *y, const float *mask, float *z,
                              double *loss, double *nll)
@@ -40,7 +96,9 @@ void cad_linear_head_forward(const cad_linear_head *h, int N, const float *u,
             continue;
         const float *zn = z + (long)n * K, *yn = y + (long)n * K;
         double l = 0, q = 0;
-        if (h->kind == CAD_HEAD_SOFTMAX) {
+        if (h->kind == CAD_HEAD_FIELDS) {
+            fields_row(h, zn, yn, &q, &l);
+        } else if (h->kind == CAD_HEAD_SOFTMAX) {
             float lse = row_lse(zn, K);
             for (int k = 0; k < K; k++)
                 l += yn[k] * (double)(lse - zn[k]);
@@ -74,7 +132,9 @@ void cad_linear_head_backward(const cad_linear_head *h, int N, const float *u,
             memset(zn, 0, sizeof(float) * K);
             continue;
         }
-        if (h->kind == CAD_HEAD_SOFTMAX) {
+        if (h->kind == CAD_HEAD_FIELDS) {
+            fields_row_grad(h, zn, yn, s);
+        } else if (h->kind == CAD_HEAD_SOFTMAX) {
             float lse = row_lse(zn, K), ysum = 0;
             for (int k = 0; k < K; k++)
                 ysum += yn[k];
