@@ -1,8 +1,10 @@
 #include "cad_gen.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_gen_fast.h"
 #include "cad_model.h"
 
 struct cad_gen {
@@ -110,4 +112,83 @@ void cad_gen_observe(cad_gen *g, const uint8_t *frame)
     advance(g);
     for (int k = 0; k < g->m->cfg.n_in; k++)
         g->x[k] = frame[k] ? 1.0f : 0.0f;
+}
+
+/* ---- the load-time probe ---------------------------------------------- */
+
+static int all_finite(const float *v, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+/* The head's outputs for the state u: logits, or for the NADE the
+ * conditioned biases and every key's input with all keys before it on
+ * (the largest sums the chain can reach). s: n_out + 2 * nade_hidden. */
+static int head_finite(const cad_model *m, const float *u, float *s)
+{
+    if (m->cfg.head != CAD_HEAD_NADE) {
+        const cad_linear_head *h = &m->fc;
+        cad_fast_gemv2(h->n_out, h->b, h->w, h->n_in, u, NULL, 0, NULL, s);
+        return all_finite(s, h->n_out);
+    }
+    const cad_nade *n = &m->nade;
+    const int V = n->n_vis, H = n->n_hid;
+    float *bv = s, *a = bv + V, *h = a + H;
+    cad_fast_gemv2(V, n->bv, n->Wuv, n->n_cond, u, NULL, 0, NULL, bv);
+    cad_fast_gemv2(H, n->bh, n->Wuh, n->n_cond, u, NULL, 0, NULL, a);
+    if (!all_finite(bv, V) || !all_finite(a, H))
+        return 0;
+    for (int i = 0; i < V; i++) {
+        for (int j = 0; j < H; j++)
+            h[j] = cad_sigmoid(a[j]);
+        if (!isfinite(bv[i] + cad_fast_dot(H, n->V + (long)i * H, h)))
+            return 0;
+        cad_fast_add(H, n->W + (long)i * H, a);
+    }
+    return all_finite(a, H);
+}
+
+/* Every weight can be finite and the network still overflow (all weights
+ * 3e38: eval printed -nan, generate wrote noise, the plugin's chord hung).
+ * Runs on generation's own kernels, so the plugin's worker, which loads
+ * through cad_model_load, needs nothing else. */
+int cad_model_probe(const cad_model *m, cad_error *e)
+{
+    const cad_model_config *c = &m->cfg;
+    long need = c->n_in + c->n_out + 2L * c->nade_hidden, wmax = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        need += 2L * c->hidden[l];
+        wmax = c->hidden[l] > wmax ? c->hidden[l] : wmax;
+    }
+    need += 4 * wmax;
+    float *mem = calloc((size_t)need, sizeof(float));
+    if (!mem)
+        return cad_error_set(e, "out of memory");
+    float *h[CAD_MAX_LAYERS], *cs[CAD_MAX_LAYERS], *p = mem;
+    for (int l = 0; l < c->n_layers; l++) {
+        h[l] = p, p += c->hidden[l];
+        cs[l] = p, p += c->hidden[l];
+    }
+    float *x = p, *gates = x + c->n_in, *s = gates + 4 * wmax;
+    int ok = 1;
+    for (int step = 0; step < 3 && ok; step++) {
+        for (int i = 0; i < c->n_in; i++)
+            x[i] = step == 0 ? 0.0f : step == 1 ? (float)(i % 4 == 0) : 1.0f;
+        const float *u = x;
+        for (int l = 0; l < c->n_layers; l++) {
+            cad_lstm_step(&m->lstm[l], u, h[l], cs[l], gates);
+            u = h[l];
+        }
+        ok = all_finite(u, c->hidden[c->n_layers - 1]) &&
+             head_finite(m, u, s);
+    }
+    free(mem);
+    if (!ok)
+        return cad_error_set(e, "the model's outputs are not finite on a "
+                                "probe input: its weights make the network "
+                                "overflow; refusing it");
+    return 0;
 }

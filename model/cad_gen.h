@@ -27,6 +27,10 @@ typedef struct {
 /* Loads and checks a model file; a model whose forward pass overflows on
  * a probe input (finite weights, non-finite outputs) is refused too. */
 int cad_model_load(const char *path, cad_model **out, cad_error *e);
+/* That probe: three steps of the network, as generation runs them (no
+ * BLAS), on silence, every fourth key and every key; the LSTM state and
+ * the head's outputs must be finite. Fails with a message otherwise. */
+int cad_model_probe(const cad_model *m, cad_error *e);
 void cad_model_free(cad_model *m);
 void cad_model_get_info(const cad_model *m, cad_model_info *info);
 

@@ -73,10 +73,6 @@ int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e);
 /* f borrows m's weights (no copy): free f before m, and save it before
  * m's weights change. */
 int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e);
-/* Three steps of the forward pass on a probe input: fails with a message
- * if the outputs are not finite (finite weights can still overflow).
- * cad_model_load runs it on every file it loads. */
-int cad_model_probe(cad_model *m, cad_error *e);
 int cad_model_set_meta(cad_model *m, const char *key, const char *val);
 const char *cad_model_get_meta(const cad_model *m, const char *key);
 void cad_model_zero_grad(cad_model *m);

@@ -154,47 +154,6 @@ int cad_model_from_st(const cad_st_file *f, cad_model **out, cad_error *e)
     return 0;
 }
 
-/* Every weight can be finite and the forward pass still overflow (all
- * weights 3e38: eval printed -nan, generate wrote noise, the plugin's
- * chord hung). Three steps on a probe input: silence, every fourth key,
- * every key; targets one key each. The loss and NLL must be finite. */
-int cad_model_probe(cad_model *m, cad_error *e)
-{
-    enum { T = 3 };
-    const int I = m->cfg.n_in, O = m->cfg.n_out;
-    float *x = calloc((size_t)T * I, sizeof *x);
-    float *y = calloc((size_t)T * O, sizeof *y);
-    float mask[T] = {1, 1, 1};
-    cad_model_ws *ws = cad_model_ws_new();
-    int rc = -1;
-    double loss = 0, nll = 0;
-    if (!x || !y || !ws) {
-        cad_error_set(e, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < I; i++) {
-        x[I + i] = i % 4 == 0;
-        x[2 * I + i] = 1;
-    }
-    for (int t = 0; t < T; t++)
-        y[(long)t * O + (t * 7) % O] = 1;
-    cad_batch b = {T, 1, x, y, mask};
-    if (cad_model_forward(m, ws, &b, 0, NULL, &loss, &nll, e))
-        goto out;
-    if (!isfinite(loss) || !isfinite(nll)) {
-        cad_error_set(e, "the model's output is not finite on a probe input "
-                         "(NLL %g): its weights make the forward pass "
-                         "overflow; refusing it", nll);
-        goto out;
-    }
-    rc = 0;
-out:
-    cad_model_ws_free(ws);
-    free(x);
-    free(y);
-    return rc;
-}
-
 int cad_model_load(const char *path, cad_model **out, cad_error *e)
 {
     cad_st_file f;
