@@ -231,6 +231,13 @@ rm -f "$T/.kept.mid.tmp-$$-0" "$T/.other.mid.tmp-$dead-0"
 # A missing or read-only output folder is reported before the first epoch.
 expect_code 1 "train -o missing/folder" "$CAD" train "$T/tiny.json" -o "$T/nope/m.safetensors" --hidden 8 --layers 1 --epochs 1
 grep -q "does not exist" "$T/err" && ! grep -q "^epoch" "$T/out" && ok || bad "missing folder: $(cat "$T/err")"
+# Read-only: root writes anywhere, so as root the check runs as nobody.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    mkdir "$T/ro" && chmod 555 "$T/ro" && chmod 755 "$T"
+    expect_code 1 "train -o read-only/folder" setpriv --reuid=65534 --regid=65534 --clear-groups "$CAD" train "$T/tiny.json" -o "$T/ro/m.safetensors" --hidden 8 --layers 1 --epochs 1
+    grep -q "cannot write in the folder" "$T/err" && ! grep -q "^epoch" "$T/out" && ok || bad "read-only folder: $(cat "$T/err")"
+    chmod 700 "$T"
+fi
 
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
