@@ -153,18 +153,6 @@ static int resolve(const cad_score *s, tick_note **out, int *n_out,
     return 0;
 }
 
-static int cmp_note(const void *pa, const void *pb)
-{
-    const cad_note *a = pa, *b = pb;
-    if (a->onset != b->onset)
-        return a->onset < b->onset ? -1 : 1;
-    if (a->pitch != b->pitch)
-        return a->pitch - b->pitch;
-    if (a->duration != b->duration)
-        return a->duration < b->duration ? -1 : 1;
-    return a->velocity - b->velocity;
-}
-
 static int start_piece(const events_repr *r, cad_score *out, cad_error *e)
 {
     cad_tempo t = {0, r->bpm};
@@ -204,7 +192,7 @@ static int events_expressible(const cad_repr *rp, const cad_score *in,
             return -1;
         }
     free(u);
-    qsort(out->notes, (size_t)out->n_notes, sizeof *out->notes, cmp_note);
+    cad_score_sort(out);
     return 0;
 }
 
@@ -340,7 +328,7 @@ static int events_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
         cad_score_free(out);
         return -1;
     }
-    qsort(out->notes, (size_t)out->n_notes, sizeof *out->notes, cmp_note);
+    cad_score_sort(out);
     return 0;
 }
 

@@ -174,16 +174,6 @@ static int keep(const notes_repr *r, long long *step, long long *dur,
     return 0;
 }
 
-static int cmp_note(const void *pa, const void *pb)
-{
-    const cad_note *a = pa, *b = pb;
-    if (a->onset != b->onset)
-        return a->onset < b->onset ? -1 : 1;
-    if (a->pitch != b->pitch)
-        return a->pitch - b->pitch;
-    return (a->duration > b->duration) - (a->duration < b->duration);
-}
-
 /* An empty piece at the representation's tempo. */
 static int start_piece(const notes_repr *r, cad_score *out, cad_error *e)
 {
@@ -228,7 +218,7 @@ static int notes_expressible(const cad_repr *rp, const cad_score *in,
         }
     }
     free(u);
-    qsort(out->notes, (size_t)out->n_notes, sizeof *out->notes, cmp_note);
+    cad_score_sort(out);
     return 0;
 }
 
@@ -315,7 +305,7 @@ static int notes_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
             return -1;
         }
     }
-    qsort(out->notes, (size_t)out->n_notes, sizeof *out->notes, cmp_note);
+    cad_score_sort(out);
     return 0;
 }
 

@@ -51,20 +51,24 @@ int cad_score_push(cad_score *s, const cad_note *n, cad_error *e)
     return 0;
 }
 
-static int cmp_note(const void *pa, const void *pb)
+int cad_note_cmp(const void *pa, const void *pb)
 {
     const cad_note *a = pa, *b = pb;
     if (a->onset != b->onset)
         return a->onset < b->onset ? -1 : 1;
     if (a->pitch != b->pitch)
         return a->pitch - b->pitch;
-    return a->part - b->part;
+    if (a->part != b->part)
+        return a->part - b->part;
+    if (a->duration != b->duration)
+        return a->duration < b->duration ? -1 : 1;
+    return a->velocity - b->velocity;
 }
 
 void cad_score_sort(cad_score *s)
 {
     if (s->n_notes > 1)
-        qsort(s->notes, (size_t)s->n_notes, sizeof *s->notes, cmp_note);
+        qsort(s->notes, (size_t)s->n_notes, sizeof *s->notes, cad_note_cmp);
 }
 
 int cad_score_set_tempo(cad_score *s, const cad_tempo *t, int n, cad_error *e)

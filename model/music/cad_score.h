@@ -41,7 +41,7 @@ typedef struct {
 } cad_meter;
 
 typedef struct {
-    cad_note *notes; /* sorted by onset, then pitch, then part */
+    cad_note *notes; /* in cad_note_cmp's order */
     int n_notes, cap;
     cad_tempo *tempo; /* at least one; tempo[0].beat == 0 */
     int n_tempo;
@@ -60,6 +60,10 @@ typedef struct {
 /* An empty score: 120 bpm, 4/4, no key, program 0. */
 int cad_score_init(cad_score *s, cad_error *e);
 void cad_score_free(cad_score *s);
+/* The order of a score's notes: onset, then pitch, part, duration and
+ * velocity, so that two notes compare equal only when they are the same
+ * note (a qsort comparator). */
+int cad_note_cmp(const void *a, const void *b);
 /* Appends a note (not yet in order: cad_score_sort after the last). */
 int cad_score_push(cad_score *s, const cad_note *n, cad_error *e);
 void cad_score_sort(cad_score *s);
