@@ -4,21 +4,7 @@
 # determinism of generate, clear errors for bad files and options, and a
 # short train + resume. Usage: test_cli.sh PATH/TO/cadenza
 set -u
-CAD=$1
-DATA=${CAD_DATA_DIR:-../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
-expect_code() { # code description command...
-    want=$1 what=$2
-    shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err" >&2; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 [ -f "$DATA/pianoroll/jsb-chorales.json" ] || { echo "TEST DATA MISSING: $DATA" >&2; exit 1; }
 MODEL=presets/default.safetensors

@@ -8,21 +8,7 @@
 # train a fields head. Also --cell for the piano roll.
 #   test_repr_cli.sh PATH/TO/cadenza
 set -u
-CAD=$1
-DATA=${CAD_DATA_DIR:-../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
-expect_code() { # code description command...
-    want=$1 what=$2
-    shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err" >&2; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 if ! ls "$DATA"/midi/nottingham/ashover*.mid >/dev/null 2>&1; then
     echo "FAIL: no Nottingham MIDI files under $DATA (set CAD_DATA_DIR)" >&2
     echo "0 passed, 1 failed"

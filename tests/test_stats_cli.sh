@@ -5,21 +5,7 @@
 # rests counted as silence; folders; and the data sets' values recorded in
 # the README. Usage: test_stats_cli.sh PATH/TO/cadenza
 set -u
-CAD=$1
-DATA=${CAD_DATA_DIR:-../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
-expect_code() { # code description command...
-    want=$1 what=$2
-    shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err" >&2; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 # value STAT [COLUMN]: from the last --tsv output
 value() { awk -F'\t' -v s="$1" -v c="${2:-1}" '$1 == s { print $(c + 1) }' "$T/out"; }
 expect_value() { # stat want description [column]

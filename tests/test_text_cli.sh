@@ -6,21 +6,7 @@
 # comments); garbage that decodes with a count of what was skipped.
 # Usage: test_text_cli.sh PATH/TO/cadenza
 set -u
-CAD=$1
-DATA=${CAD_DATA_DIR:-../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
-expect_code() { # code description command...
-    want=$1 what=$2
-    shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err" >&2; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 same() { # file file description
     if cmp -s "$1" "$2"; then ok; else bad "$3"; diff "$1" "$2" | head -n 10 >&2; fi
 }

@@ -16,16 +16,7 @@
 
 static int gru_params(const cad_layer *L, cad_param_spec p[CAD_LAYER_MAX_PARAMS])
 {
-    const int G = 3 * L->n_hid, i = L->index;
-    snprintf(p[0].name, sizeof p[0].name, "weight_ih_l%d", i);
-    snprintf(p[1].name, sizeof p[1].name, "weight_hh_l%d", i);
-    snprintf(p[2].name, sizeof p[2].name, "bias_ih_l%d", i);
-    snprintf(p[3].name, sizeof p[3].name, "bias_hh_l%d", i);
-    p[0].rows = p[1].rows = p[2].rows = p[3].rows = G;
-    p[0].cols = L->n_in;
-    p[1].cols = L->n_hid;
-    p[2].cols = p[3].cols = 0;
-    return 4;
+    return cad_layer_recurrent_params(L, 3, p);
 }
 
 static long gru_state_size(const cad_layer *L) { return L->n_hid; }

@@ -2,6 +2,7 @@
 #include "cad_layer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Each kind lives in its own file; adding one is one line here. */
@@ -40,4 +41,19 @@ void cad_layer_init(cad_layer *L, cad_rng *r)
     long n = cad_layer_n_params(L);
     for (long i = 0; i < n; i++)
         L->w[i] = bound * (2.0f * (float)cad_rng_uniform(r) - 1.0f);
+}
+
+int cad_layer_recurrent_params(const cad_layer *L, int gates,
+                               cad_param_spec p[CAD_LAYER_MAX_PARAMS])
+{
+    const int G = gates * L->n_hid, i = L->index;
+    snprintf(p[0].name, sizeof p[0].name, "weight_ih_l%d", i);
+    snprintf(p[1].name, sizeof p[1].name, "weight_hh_l%d", i);
+    snprintf(p[2].name, sizeof p[2].name, "bias_ih_l%d", i);
+    snprintf(p[3].name, sizeof p[3].name, "bias_hh_l%d", i);
+    p[0].rows = p[1].rows = p[2].rows = p[3].rows = G;
+    p[0].cols = L->n_in;
+    p[1].cols = L->n_hid;
+    p[2].cols = p[3].cols = 0;
+    return 4;
 }

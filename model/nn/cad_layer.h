@@ -73,6 +73,13 @@ struct cad_layer_kind {
 const cad_layer_kind *cad_layer_find(const char *name);
 const cad_layer_kind *const *cad_layer_kinds(void);
 
+/* PyTorch's four recurrent parameters for a layer of `gates` blocks of
+ * n_hid rows (LSTM 4, GRU 3, RNN 1): weight_ih_lI [G, In], weight_hh_lI
+ * [G, H], bias_ih_lI [G], bias_hh_lI [G]. Returns 4. For the kinds'
+ * params(). */
+int cad_layer_recurrent_params(const cad_layer *L, int gates,
+                               cad_param_spec p[CAD_LAYER_MAX_PARAMS]);
+
 /* Floats of parameters a layer of this kind and shape has. */
 long cad_layer_n_params(const cad_layer *L);
 /* PyTorch's default initialisation for recurrent layers: every parameter
