@@ -41,7 +41,8 @@ typedef struct {
     float threshold;    /* seed 001: keys whose probability is below this are
                            never played; 0 disables */
     const uint8_t *allowed; /* n_keys flags (key/scale/range mask) or NULL */
-    int max_notes;      /* cap on simultaneous keys per frame, 0 = none */
+    int max_notes;      /* at most this many keys a frame, the highest
+                           (the top voices); 0 = no limit */
 } cad_sample_params;
 
 cad_gen *cad_gen_new(const cad_model *m, cad_error *e);

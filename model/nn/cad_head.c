@@ -69,18 +69,25 @@ void cad_linear_head_sample(const cad_linear_head *h, const float *u,
     /* Independent keys. Every key draws a uniform even when masked, so the
      * RNG stream (and therefore every later frame) does not depend on the
      * mask or the threshold. */
-    int notes = 0;
     for (int k = 0; k < K; k++) {
         float p = cad_sigmoid(greedy ? z[k] : z[k] / temperature);
         float r = cad_rng_uniform(rng);
         int on = greedy ? p > 0.5f : r < p;
         if (p < threshold || (allowed && !allowed[k]))
             on = 0;
-        if (max_notes > 0 && notes >= max_notes)
-            on = 0;
         out[k] = (uint8_t)on;
-        notes += on;
     }
+    cad_keep_top_voices(out, K, max_notes);
+}
+
+void cad_keep_top_voices(uint8_t *frame, int n, int max_notes)
+{
+    if (max_notes <= 0)
+        return;
+    int kept = 0;
+    for (int k = n - 1; k >= 0; k--)
+        if (frame[k] && ++kept > max_notes)
+            frame[k] = 0;
 }
 
 void cad_fields_head_sample(const cad_linear_head *h, const float *u,

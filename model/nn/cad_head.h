@@ -51,6 +51,11 @@ void cad_linear_head_sample(const cad_linear_head *h, const float *u,
                             const uint8_t *allowed, int max_notes,
                             cad_rng *rng, float *z, uint8_t *out);
 
+/* --max-notes: of the keys on in a frame (key 0 lowest), only the highest
+ * max_notes stay on: the top voices, so 1 leaves the melody of a chord
+ * and not its bass. 0 keeps them all. */
+void cad_keep_top_voices(uint8_t *frame, int n, int max_notes);
+
 /* Generation with a fields head: samples every field of one step (a
  * class from softmax(z / T), bits from sigmoid(z / T), a regression's
  * value clamped at 0; T <= 1e-3 takes the likeliest) into step (the

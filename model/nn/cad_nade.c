@@ -21,7 +21,6 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
      * most of the exponentials of a step. */
     for (int j = 0; j < H; j++)
         h[j] = cad_sigmoid(a[j]);
-    int notes = 0;
     for (int i = 0; i < V; i++) {
         float z = bv[i] + cad_kern_dot(H, m->V + (long)i * H, h);
         float p = cad_sigmoid(greedy ? z : z / temperature);
@@ -29,17 +28,17 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
          * not shift when the key range or scale changes. */
         float r = cad_rng_uniform(rng);
         int on = greedy ? p > 0.5f : r < p;
-        if (p < threshold || (allowed && !allowed[i]) ||
-            (max_notes > 0 && notes >= max_notes))
+        if (p < threshold || (allowed && !allowed[i]))
             on = 0;
         out[i] = (uint8_t)on;
         if (on) {
-            notes++;
             cad_kern_add(H, m->W + (long)i * H, a);
             for (int j = 0; j < H; j++)
                 h[j] = cad_sigmoid(a[j]);
         }
     }
+    /* the chord as the chain wanted it, then its top voices */
+    cad_keep_top_voices(out, V, max_notes);
 }
 
 int cad_nade_finite(const cad_nade *m, const float *u, float *scratch)
