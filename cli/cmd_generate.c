@@ -199,6 +199,13 @@ int cad_cmd_generate(int argc, char **argv)
         fprintf(stderr, "cadenza generate: %s\n", g ? "out of memory" : e.msg);
         goto out;
     }
+    if (high < info.low_key || low > info.low_key + info.n_keys - 1 || low > high) {
+        fprintf(stderr, "cadenza generate: the range %ld..%ld has none of the "
+                        "model's keys (MIDI %d..%d)\n", low, high, info.low_key,
+                info.low_key + info.n_keys - 1);
+        rc = 2;
+        goto out;
+    }
     cad_scale_mask(tonic, scale, (int)low, (int)high, info.low_key, info.n_keys, allowed);
     if (primer) {
         cad_roll_opts ro;
@@ -239,9 +246,19 @@ int cad_cmd_generate(int argc, char **argv)
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         goto out;
     }
-    long notes = 0;
+    long notes = 0, silent = 0;
     for (long i = 0; i < (long)n_gen * K; i++)
         notes += dst[i] && (i < K || !dst[i - K]);
+    for (int f = 0; f < n_gen; f++)
+        silent += memchr(dst + (long)f * K, 1, (size_t)K) == NULL;
+    /* Settings that leave the model little to play are easy to reach
+     * (a high threshold, a narrow range, a scale the model never uses):
+     * say so rather than hand over a silent file without a word. */
+    if (silent * 2 > n_gen)
+        fprintf(stderr, "cadenza generate: warning: %ld of %d frames are "
+                        "silent; --threshold, --lowest/--highest, --key/--scale "
+                        "or --max-notes may leave the model too little to "
+                        "play\n", silent, n_gen);
     printf("wrote %s: %d frames (%ld bars at %g bpm), %ld note onsets\n", out,
            n_out, bars, bpm, notes);
     if (wav) {

@@ -225,5 +225,14 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     chmod 700 "$T"
 fi
 
+# Controls that leave the model nothing to play: a range outside its keys
+# is refused; one that leaves it (almost) silent is played with a warning.
+expect_code 2 "generate, range above the keys" "$CAD" generate -m "$MODEL" -o "$T/r.mid" --lowest 110 --highest 120
+grep -q "none of the model's keys" "$T/err" && ok || bad "range outside the keys: $(cat "$T/err")"
+expect_code 0 "generate, top octave only" "$CAD" generate -m "$MODEL" -o "$T/r.mid" --lowest 100 --highest 108
+grep -q "warning: .* frames are silent" "$T/err" && ok || bad "no warning for a nearly silent piece: $(cat "$T/err")"
+expect_code 0 "generate, a normal piece" "$CAD" generate -m "$MODEL" -o "$T/r.mid"
+grep -q "warning" "$T/err" && bad "a warning for a normal piece: $(cat "$T/err")" || ok
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
