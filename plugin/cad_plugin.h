@@ -145,8 +145,8 @@ typedef struct {
 
 typedef struct {
     LV2_URID atom_Path, atom_String, atom_Int, atom_Long, atom_Float,
-        atom_Double, atom_Bool, atom_Object, atom_Sequence, atom_URID,
-        atom_eventTransfer, midi_Event, patch_Get, patch_Set, patch_property,
+        atom_Double, atom_Bool, atom_Object, atom_Blank, atom_Sequence,
+        atom_URID, atom_eventTransfer, midi_Event, patch_Get, patch_Set, patch_property,
         patch_value, time_Position, time_bar, time_barBeat, time_beat,
         time_beatsPerBar, time_beatUnit, time_beatsPerMinute, time_speed,
         cad_model, cad_soundfont, cad_status, cad_variation;

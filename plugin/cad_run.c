@@ -522,7 +522,10 @@ static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
     int64_t frame = p->now + off;
     if (ev->body.type == u->midi_Event) {
         on_midi(p, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size, off);
-    } else if (ev->body.type == u->atom_Object && object_ok(&ev->body)) {
+    } else if ((ev->body.type == u->atom_Object ||
+                ev->body.type == u->atom_Blank) && object_ok(&ev->body)) {
+        /* atom:Blank is deprecated but still what Carla 2.5 sends its
+         * transport as (issue 9): both are objects, laid out alike. */
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
         if (obj->body.otype == u->time_Position)
             on_position(p, obj, frame);
