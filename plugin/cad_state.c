@@ -223,8 +223,14 @@ static LV2_State_Status restore(LV2_Handle h,
     uint32_t type, vflags;
     const void *var = retrieve(sh, p->uris.cad_variation, &size, &type,
                                &vflags);
+    /* Saved as an atom:Int; a preset's plain Turtle number may come back
+     * as either. */
     if (var && type == p->uris.atom_Int && size == sizeof(int32_t)) {
         int32_t v;
+        memcpy(&v, var, sizeof v);
+        p->variation = (uint32_t)v;
+    } else if (var && type == p->uris.atom_Long && size == sizeof(int64_t)) {
+        int64_t v;
         memcpy(&v, var, sizeof v);
         p->variation = (uint32_t)v;
     }
