@@ -4,6 +4,7 @@
 #include "cad_host.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,8 @@ struct cad_host {
     cad_hw *work;
     int fail_every, sched_calls;
 
+    int blank;                /* objects typed atom:Blank (Carla) */
+    pthread_t main_thread;    /* the thread that made the host */
     int keep;                 /* record everything in rec */
     cad_host_midi *blk_midi;  /* the last block's MIDI */
     cad_host_block blk;
@@ -111,8 +114,16 @@ static const char *unmap_uri(LV2_URID_Unmap_Handle hh, LV2_URID u)
 static int log_vprintf(LV2_Log_Handle hh, LV2_URID type, const char *fmt,
                        va_list ap)
 {
-    (void)hh;
+    cad_host *h = hh;
     (void)type;
+    /* Kept for the tests from the host's own thread only: a worker
+     * thread logging at the same time would race with it. */
+    if (pthread_equal(pthread_self(), h->main_thread)) {
+        va_list copy;
+        va_copy(copy, ap);
+        vsnprintf(h->rec.last_log, sizeof h->rec.last_log, fmt, copy);
+        va_end(copy);
+    }
     return vfprintf(stderr, fmt, ap);
 }
 
@@ -141,6 +152,7 @@ cad_host *cad_host_new(double rate, const char *uri)
 {
     cad_host *h = calloc(1, sizeof *h);
     h->rate = rate;
+    h->main_thread = pthread_self();
     h->bpm = 120;
     h->map = (LV2_URID_Map){h, map_uri};
     h->unmap = (LV2_URID_Unmap){h, unmap_uri};
@@ -266,6 +278,7 @@ cad_host_rec *cad_host_rec_get(cad_host *h) { return &h->rec; }
 int64_t cad_host_now(cad_host *h) { return h->now; }
 void cad_host_fail_schedule(cad_host *h, int every_n) { h->fail_every = every_n; }
 void cad_host_keep(cad_host *h, int keep) { h->keep = keep; }
+void cad_host_blank_objects(cad_host *h, int blank) { h->blank = blank; }
 const cad_host_block *cad_host_last_block(cad_host *h) { return &h->blk; }
 long cad_host_dropped_answers(cad_host *h) { return cad_hw_dropped(h->work); }
 long cad_host_worked(cad_host *h) { return cad_hw_worked(h->work); }
@@ -388,6 +401,9 @@ static void build_input(cad_host *h, uint32_t n)
     LV2_Atom_Forge f;
     lv2_atom_forge_init(&f, &h->map);
     lv2_atom_forge_set_buffer(&f, (uint8_t *)h->in_buf, ATOM_CAP);
+    /* Carla 2.5 types its objects with the deprecated atom:Blank. */
+    if (h->blank)
+        f.Object = U(h, LV2_ATOM__Blank);
     LV2_Atom_Forge_Frame seq;
     lv2_atom_forge_sequence_head(&f, &seq, 0);
     int sent_pos = 0;
@@ -480,6 +496,9 @@ static void record_output(cad_host *h, uint32_t n)
                 const char *s = LV2_ATOM_BODY_CONST(val);
                 if (k == U(h, CAD_PLUGIN_URI "#model"))
                     snprintf(r->last_model, sizeof r->last_model, "%s", s);
+                else if (k == U(h, CAD_PLUGIN_URI "#soundfont"))
+                    snprintf(r->last_soundfont, sizeof r->last_soundfont,
+                             "%s", s);
                 else if (k == U(h, CAD_PLUGIN_URI "#status"))
                     snprintf(r->last_status, sizeof r->last_status, "%s", s);
             }
