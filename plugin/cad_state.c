@@ -106,6 +106,7 @@ static void load_here(cad_plugin *p, int which, const char *path)
             p->prime_params = params;
             p->prime_forced = 0;
             p->notify_model = 1;
+            lv2_log_note(&p->logger, "cadenza: restored %s\n", path);
             /* Not cad_resync() here: it sends the note offs, and outside
              * run() there is no output buffer to send them to (the last
              * one may be gone: found by fuzz_state). The next run()
@@ -126,6 +127,7 @@ static void load_here(cad_plugin *p, int which, const char *path)
             cad_synth_program(s->synth, CAD_GEN_CHANNEL, p->c.program);
             cad_synth_program(s->synth, CAD_INPUT_CHANNEL, p->c.program);
             p->notify_sound = 1;
+            lv2_log_note(&p->logger, "cadenza: restored %s\n", path);
         }
     }
     if (e.msg[0]) {
