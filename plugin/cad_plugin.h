@@ -43,7 +43,8 @@ enum {
     CAD_PORT_ENABLED, CAD_PORT_MODE, CAD_PORT_TEMPO, CAD_PORT_TEMPERATURE,
     CAD_PORT_THRESHOLD, CAD_PORT_MAX_NOTES, CAD_PORT_SEED, CAD_PORT_KEY,
     CAD_PORT_SCALE, CAD_PORT_LOW, CAD_PORT_HIGH, CAD_PORT_VELOCITY,
-    CAD_PORT_PROGRAM, CAD_PORT_GAIN, CAD_PORT_REGENERATE, CAD_N_PORTS
+    CAD_PORT_PROGRAM, CAD_PORT_GAIN, CAD_PORT_REGENERATE, CAD_PORT_FREEWHEEL,
+    CAD_N_PORTS
 };
 
 enum { CAD_MODE_FOLLOW, CAD_MODE_FREE, CAD_MODE_LISTEN };
@@ -163,7 +164,7 @@ typedef struct {
 /* Control values read at the start of each block, made safe to use. */
 typedef struct {
     int enabled, mode, max_notes, seed, key, scale, low, high, velocity,
-        program, regenerate;
+        program, regenerate, freewheel;
     float tempo, temperature, threshold, gain;
 } cad_controls;
 
@@ -233,6 +234,7 @@ typedef struct {
     cad_voice *prime_voice;
     cad_params prime_params;
     int prime_forced;       /* send a new PRIME even if params match */
+    int prime_freewheel;    /* the last PRIME was sent while freewheeling */
     uint32_t opening_id;    /* PRIME whose opening we hold (0: none) */
     cad_bits opening[CAD_OPEN_LEN];
 

@@ -44,6 +44,7 @@ void cad_read_controls(cad_plugin *p, cad_controls *c)
     c->program = ctl_int(p, CAD_PORT_PROGRAM, 0, 0, 127);
     c->gain = ctl(p, CAD_PORT_GAIN, 0, -60, 12);
     c->regenerate = ctl(p, CAD_PORT_REGENERATE, 0, 0, 1) > 0.5f;
+    c->freewheel = ctl(p, CAD_PORT_FREEWHEEL, 0, 0, 1) > 0.5f;
 }
 
 void cad_params_from(const cad_plugin *p, const cad_controls *c,
@@ -179,6 +180,7 @@ static void maybe_prime(cad_plugin *p)
     p->prime_voice = v;
     p->prime_params = cur;
     p->prime_forced = 0;
+    p->prime_freewheel = p->c.freewheel;
 }
 
 /* ---- time ------------------------------------------------------------------ */
@@ -663,6 +665,15 @@ static void block_start(cad_plugin *p)
     }
     if (!p->c.enabled && (first || old.enabled))
         cad_release_all(p, 0);
+    /* An export starts with stopped cycles in freewheel, where Ardour runs
+     * the worker synchronously. A PRIME still unanswered from before was
+     * given to its worker thread, which answers whenever it gets the CPU:
+     * if that was after the first rolling cycle, the export began cold,
+     * with rests (seen once, under heavy load, issue 9). Asked again now,
+     * it is answered before the next cycle, whatever the load. */
+    if (!p->playing && c.freewheel && !p->prime_freewheel &&
+        p->prime_id != 0 && p->opening_id != p->prime_id)
+        p->prime_forced = 1;
     if (!p->playing)
         maybe_prime(p);
 }

@@ -43,6 +43,9 @@ typedef struct {
     uint8_t midi[3];
 } pending;
 
+#define HELD_MAX 64
+#define HELD_SIZE 4096
+
 struct cad_host {
     double rt_us; /* time in run() and work_response() last block */
     LilvWorld *world;
@@ -80,6 +83,10 @@ struct cad_host {
     int fail_every, sched_calls;
 
     int blank;                /* objects typed atom:Blank (Carla) */
+    int defer;                /* requests are held back (a slow worker) */
+    uint8_t (*held)[HELD_SIZE];
+    uint32_t held_size[HELD_MAX];
+    int n_held;
     pthread_t main_thread;    /* the thread that made the host */
     int keep;                 /* record everything in rec */
     cad_host_midi *blk_midi;  /* the last block's MIDI */
@@ -143,6 +150,13 @@ static LV2_Worker_Status schedule(LV2_Worker_Schedule_Handle hh,
     h->sched_calls++;
     if (h->fail_every > 0 && h->sched_calls % h->fail_every == 0)
         return LV2_WORKER_ERR_NO_SPACE;
+    if (h->defer) {
+        if (h->n_held == HELD_MAX || size > HELD_SIZE)
+            return LV2_WORKER_ERR_NO_SPACE;
+        memcpy(h->held[h->n_held], data, size);
+        h->held_size[h->n_held++] = size;
+        return LV2_WORKER_SUCCESS;
+    }
     return cad_hw_schedule(h->work, size, data);
 }
 
@@ -245,6 +259,11 @@ void cad_host_free(cad_host *h)
         return;
     /* The worker finishes and its last answers are delivered before the
      * instance goes, as a host must. */
+    if (h->n_held && !cad_hw_threaded(h->work)) {
+        cad_host_release_work(h);
+        cad_hw_work_now(h->work);
+        cad_hw_deliver(h->work);
+    }
     cad_hw_stop(h->work);
     if (h->inst) {
         lilv_instance_deactivate(h->inst);
@@ -255,6 +274,7 @@ void cad_host_free(cad_host *h)
     for (int i = 0; i < h->n_uris; i++)
         free(h->uris[i]);
     cad_hw_free(h->work);
+    free(h->held);
     free(h->blk_midi);
     free(h->pend);
     free(h->in_buf);
@@ -279,6 +299,20 @@ int64_t cad_host_now(cad_host *h) { return h->now; }
 void cad_host_fail_schedule(cad_host *h, int every_n) { h->fail_every = every_n; }
 void cad_host_keep(cad_host *h, int keep) { h->keep = keep; }
 void cad_host_blank_objects(cad_host *h, int blank) { h->blank = blank; }
+
+void cad_host_defer_work(cad_host *h, int defer)
+{
+    if (defer && !h->held)
+        h->held = calloc(HELD_MAX, sizeof *h->held);
+    h->defer = defer && h->held;
+}
+
+void cad_host_release_work(cad_host *h)
+{
+    for (int i = 0; i < h->n_held; i++)
+        cad_hw_schedule(h->work, h->held_size[i], h->held[i]);
+    h->n_held = 0;
+}
 const cad_host_block *cad_host_last_block(cad_host *h) { return &h->blk; }
 long cad_host_dropped_answers(cad_host *h) { return cad_hw_dropped(h->work); }
 long cad_host_worked(cad_host *h) { return cad_hw_worked(h->work); }

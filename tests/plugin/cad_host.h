@@ -83,6 +83,12 @@ const cad_host_block *cad_host_last_block(cad_host *h);
 /* 1: transport and patch objects are typed atom:Blank, as Carla 2.5 sends
  * them; 0 (the default): atom:Object. */
 void cad_host_blank_objects(cad_host *h, int blank);
+/* 1: requests the plugin makes from now on are accepted but held back, as
+ * by a worker thread that does not get the CPU; 0: new requests go to the
+ * worker again, the held ones stay held until cad_host_release_work hands
+ * them over (they are worked after the next run, after newer ones). */
+void cad_host_defer_work(cad_host *h, int defer);
+void cad_host_release_work(cad_host *h);
 /* Runs work() in a worker thread from now on (call before the first run);
  * answers are delivered before and after each run(). 0 on success. */
 int cad_host_threaded(cad_host *h);
