@@ -37,6 +37,8 @@
 
 #define RATE 48000.0
 #define GM_FONT "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+/* What the presets name: the system's General MIDI SoundFont. */
+#define PRESET_FONT "/usr/share/sounds/sf2/default-GM.sf2"
 
 static char bundle_file[1200];
 
@@ -430,14 +432,18 @@ static void test_presets(void)
     lilv_node_free(designation);
     lilv_node_free(freewheeling);
 
-    /* Each preset in turn (what jalv's menu does): its own model. */
+    /* Each preset in turn (what jalv's menu does): its own model, and its
+     * SoundFont in place of one chosen in between. */
     for (int i = 0; i < 3; i++) {
+        cad_host_patch_set(h, cad_host_now(h), "soundfont", GM_FONT);
+        run_for(h, 0.3);
+        CHECK(!strcmp(cad_host_rec_get(h)->last_soundfont, GM_FONT));
         apply_preset(h, i);
         run_for(h, 0.2);
         printf("presets: %s -> model '%s'\n", preset_names[i],
                cad_host_rec_get(h)->last_model);
         CHECK(ends_with(cad_host_rec_get(h)->last_model, preset_models[i]));
-        CHECK(!strcmp(cad_host_rec_get(h)->last_soundfont, GM_FONT));
+        CHECK(!strcmp(cad_host_rec_get(h)->last_soundfont, PRESET_FONT));
     }
     cad_host_free(h);
 
@@ -507,7 +513,7 @@ static void test_threads(void)
     apply_preset(h, 1);
     run_for(h, 1);
     int after_run = threads_settle(before);
-    CHECK(!strcmp(cad_host_rec_get(h)->last_soundfont, GM_FONT));
+    CHECK(!strcmp(cad_host_rec_get(h)->last_soundfont, PRESET_FONT));
     cad_host_free(h);
     int after_free = threads_settle(before);
 
