@@ -130,18 +130,47 @@ done:
     return rc;
 }
 
+/* Debian's FluidSynth reads a soundfont's samples inside an OpenMP
+ * parallel region. libgomp keeps the threads of that region as a pool
+ * belonging to the thread that entered it, for as long as that thread
+ * lives: entered from a host's worker thread (or its main thread, while
+ * exporting), the pool would stay in the host's process for good, and
+ * lv2lint's child process never exited because of it (issue 9). So the
+ * load runs in a thread of our own that ends right after it: libgomp
+ * retires its pool when that thread exits, and we join it. Nothing
+ * process-wide (OMP_NUM_THREADS, omp_set_num_threads) is touched. */
+typedef struct {
+    fluid_synth_t *synth;
+    const char *path;
+    int id;
+} cad_synth_loader;
+
+static void *cad_synth_load_thread(void *arg)
+{
+    cad_synth_loader *l = arg;
+    log_owner = pthread_self();
+    atomic_store_explicit(&log_capturing, 1, memory_order_release);
+    l->id = fluid_synth_sfload(l->synth, l->path, 1);
+    atomic_store_explicit(&log_capturing, 0, memory_order_release);
+    return NULL;
+}
+
 static int cad_synth_load(cad_synth *s, const char *path, cad_error *e)
 {
     if (cad_synth_check_sf2(path, e) != 0)
         return -1;
     pthread_mutex_lock(&load_lock);
     log_msg[0] = '\0';
-    log_owner = pthread_self();
-    atomic_store_explicit(&log_capturing, 1, memory_order_release);
-    int id = fluid_synth_sfload(s->synth, path, 1);
-    atomic_store_explicit(&log_capturing, 0, memory_order_release);
+    cad_synth_loader l = {s->synth, path, FLUID_FAILED};
+    pthread_t t;
+    int err = pthread_create(&t, NULL, cad_synth_load_thread, &l);
+    if (err == 0)
+        pthread_join(t, NULL);
     int rc = 0;
-    if (id == FLUID_FAILED)
+    if (err != 0)
+        rc = cad_error_set(e, "soundfont %s: cannot start its loading "
+                              "thread (%s)", path, strerror(err));
+    else if (l.id == FLUID_FAILED)
         rc = cad_error_set(e, "soundfont %s: FluidSynth cannot load it (%s)",
                            path, log_msg[0] ? log_msg : "corrupt file?");
     pthread_mutex_unlock(&load_lock);

@@ -104,8 +104,16 @@ void cad_out_finish(cad_plugin *p, uint32_t n)
     float target = cad_db_to_gain(p->c.gain);
     float coef = 1.0f - expf(-1.0f / (0.02f * (float)p->rate));
     float g = p->gain_now;
+    /* In float the pole never quite arrives: it stalls about 1e-4 short
+     * of the target, at a point that depends on where it came from, so
+     * the same settings played louder or softer by that much depending
+     * on what was played before (found by applying presets in different
+     * orders, issue 9). So it lands exactly once within 1e-4 (-80 dB). */
+    const float snap = 1e-4f * target + 1e-7f;
     for (uint32_t i = 0; i < n; i++) {
         g += (target - g) * coef;
+        if (fabsf(target - g) <= snap)
+            g = target;
         l[i] *= g;
         r[i] *= g;
     }

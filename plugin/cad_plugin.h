@@ -43,7 +43,8 @@ enum {
     CAD_PORT_ENABLED, CAD_PORT_MODE, CAD_PORT_TEMPO, CAD_PORT_TEMPERATURE,
     CAD_PORT_THRESHOLD, CAD_PORT_MAX_NOTES, CAD_PORT_SEED, CAD_PORT_KEY,
     CAD_PORT_SCALE, CAD_PORT_LOW, CAD_PORT_HIGH, CAD_PORT_VELOCITY,
-    CAD_PORT_PROGRAM, CAD_PORT_GAIN, CAD_PORT_REGENERATE, CAD_N_PORTS
+    CAD_PORT_PROGRAM, CAD_PORT_GAIN, CAD_PORT_REGENERATE, CAD_PORT_FREEWHEEL,
+    CAD_N_PORTS
 };
 
 enum { CAD_MODE_FOLLOW, CAD_MODE_FREE, CAD_MODE_LISTEN };
@@ -145,8 +146,8 @@ typedef struct {
 
 typedef struct {
     LV2_URID atom_Path, atom_String, atom_Int, atom_Long, atom_Float,
-        atom_Double, atom_Bool, atom_Object, atom_Sequence, atom_URID,
-        atom_eventTransfer, midi_Event, patch_Get, patch_Set, patch_property,
+        atom_Double, atom_Bool, atom_Object, atom_Blank, atom_Sequence,
+        atom_URID, atom_eventTransfer, midi_Event, patch_Get, patch_Set, patch_property,
         patch_value, time_Position, time_bar, time_barBeat, time_beat,
         time_beatsPerBar, time_beatUnit, time_beatsPerMinute, time_speed,
         cad_model, cad_soundfont, cad_status, cad_variation;
@@ -163,7 +164,7 @@ typedef struct {
 /* Control values read at the start of each block, made safe to use. */
 typedef struct {
     int enabled, mode, max_notes, seed, key, scale, low, high, velocity,
-        program, regenerate;
+        program, regenerate, freewheel;
     float tempo, temperature, threshold, gain;
 } cad_controls;
 
@@ -233,6 +234,7 @@ typedef struct {
     cad_voice *prime_voice;
     cad_params prime_params;
     int prime_forced;       /* send a new PRIME even if params match */
+    int prime_freewheel;    /* the last PRIME was sent while freewheeling */
     uint32_t opening_id;    /* PRIME whose opening we hold (0: none) */
     cad_bits opening[CAD_OPEN_LEN];
 

@@ -44,6 +44,7 @@ void cad_read_controls(cad_plugin *p, cad_controls *c)
     c->program = ctl_int(p, CAD_PORT_PROGRAM, 0, 0, 127);
     c->gain = ctl(p, CAD_PORT_GAIN, 0, -60, 12);
     c->regenerate = ctl(p, CAD_PORT_REGENERATE, 0, 0, 1) > 0.5f;
+    c->freewheel = ctl(p, CAD_PORT_FREEWHEEL, 0, 0, 1) > 0.5f;
 }
 
 void cad_params_from(const cad_plugin *p, const cad_controls *c,
@@ -179,6 +180,7 @@ static void maybe_prime(cad_plugin *p)
     p->prime_voice = v;
     p->prime_params = cur;
     p->prime_forced = 0;
+    p->prime_freewheel = p->c.freewheel;
 }
 
 /* ---- time ------------------------------------------------------------------ */
@@ -522,7 +524,10 @@ static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
     int64_t frame = p->now + off;
     if (ev->body.type == u->midi_Event) {
         on_midi(p, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size, off);
-    } else if (ev->body.type == u->atom_Object && object_ok(&ev->body)) {
+    } else if ((ev->body.type == u->atom_Object ||
+                ev->body.type == u->atom_Blank) && object_ok(&ev->body)) {
+        /* atom:Blank is deprecated but still what Carla 2.5 sends its
+         * transport as (issue 9): both are objects, laid out alike. */
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
         if (obj->body.otype == u->time_Position)
             on_position(p, obj, frame);
@@ -660,6 +665,15 @@ static void block_start(cad_plugin *p)
     }
     if (!p->c.enabled && (first || old.enabled))
         cad_release_all(p, 0);
+    /* An export starts with stopped cycles in freewheel, where Ardour runs
+     * the worker synchronously. A PRIME still unanswered from before was
+     * given to its worker thread, which answers whenever it gets the CPU:
+     * if that was after the first rolling cycle, the export began cold,
+     * with rests (seen once, under heavy load, issue 9). Asked again now,
+     * it is answered before the next cycle, whatever the load. */
+    if (!p->playing && c.freewheel && !p->prime_freewheel &&
+        p->prime_id != 0 && p->opening_id != p->prime_id)
+        p->prime_forced = 1;
     if (!p->playing)
         maybe_prime(p);
 }

@@ -1,9 +1,15 @@
 /* cadenza.lv2: state. The model and soundfont paths (through mapPath, so a
  * saved session can move between machines) and the regenerate count are
  * saved; seed, mode and the other controls are ports, which hosts save
- * themselves. Restore follows the LV2 book's sampler: with a worker
- * schedule given to restore, loading is queued like a patch:Set; without
- * one the host guarantees run() is not running, so load right here. */
+ * themselves.
+ *
+ * Restore loads the model and the soundfont right here, synchronously,
+ * and installs them. The plugin does not declare state:threadSafeRestore,
+ * so by the state extension's rules the host never calls restore() while
+ * run() runs, and restore() may block. It never hands the load to the
+ * host's worker, even when restore() is given a work:schedule: jalv 1.6.6
+ * passes one but services it only for plugins that declare
+ * threadSafeRestore, and applying a preset crashed it (issue 9). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +106,7 @@ static void load_here(cad_plugin *p, int which, const char *path)
             p->prime_params = params;
             p->prime_forced = 0;
             p->notify_model = 1;
+            lv2_log_note(&p->logger, "cadenza: restored %s\n", path);
             /* Not cad_resync() here: it sends the note offs, and outside
              * run() there is no output buffer to send them to (the last
              * one may be gone: found by fuzz_state). The next run()
@@ -111,13 +118,16 @@ static void load_here(cad_plugin *p, int which, const char *path)
         cad_sound *s = cad_sound_load(p->rate, path, &e);
         if (s) {
             cad_sound_free(p->sound);
+            cad_sound_free(p->sound_next);
             cad_sound_free(p->spare);
+            p->sound_next = NULL;
             p->sound = s;
             p->spare = cad_sound_load(p->rate, path, &e);
             p->synth_phase = 0;
             cad_synth_program(s->synth, CAD_GEN_CHANNEL, p->c.program);
             cad_synth_program(s->synth, CAD_INPUT_CHANNEL, p->c.program);
             p->notify_sound = 1;
+            lv2_log_note(&p->logger, "cadenza: restored %s\n", path);
         }
     }
     if (e.msg[0]) {
@@ -126,40 +136,74 @@ static void load_here(cad_plugin *p, int which, const char *path)
     }
 }
 
-static void restore_path(cad_plugin *p, LV2_State_Retrieve_Function retrieve,
-                         LV2_State_Handle sh, const LV2_State_Map_Path *mp,
-                         const LV2_State_Free_Path *fp,
-                         const LV2_Worker_Schedule *sched, int which)
+/* A path value as hosts hand it back: lilv counts the terminating NUL in
+ * the size, Carla 2.5 does not (issue 9). Either is accepted and copied
+ * into a terminated buffer; anything else is refused, with the reason in
+ * the host's log. Returns 0 and fills out, or -1. */
+static int path_value(cad_plugin *p, const char *what, const char *val,
+                      size_t size, uint32_t type, char *out, size_t cap)
 {
     const cad_uris *u = &p->uris;
-    size_t size;
-    uint32_t type, vflags;
+    const char *why = NULL;
+    if (type != u->atom_Path && type != u->atom_String)
+        why = "it is not a path";
+    else if (size > 0 && val[size - 1] == 0)
+        size--; /* the NUL is counted */
+    if (!why && size == 0)
+        why = "it is empty";
+    if (!why && memchr(val, 0, size))
+        why = "it has a NUL byte inside";
+    if (!why && size >= cap)
+        why = "it is too long";
+    if (why) {
+        lv2_log_warning(&p->logger, "cadenza: the saved %s was not "
+                        "restored: %s\n", what, why);
+        return -1;
+    }
+    memcpy(out, val, size);
+    out[size] = 0;
+    return 0;
+}
+
+static void restore_path(cad_plugin *p, LV2_State_Retrieve_Function retrieve,
+                         LV2_State_Handle sh, const LV2_State_Map_Path *mp,
+                         const LV2_State_Free_Path *fp, int which)
+{
+    const cad_uris *u = &p->uris;
+    const char *what = which ? "soundfont" : "model";
+    size_t size = 0;
+    uint32_t type = 0, vflags = 0;
     const char *val = retrieve(sh, which ? u->cad_soundfont : u->cad_model,
                                &size, &type, &vflags);
-    if (!val || size == 0 || val[size - 1] != 0 ||
-        (type != u->atom_Path && type != u->atom_String))
+    char buf[CAD_PATH_MAX];
+    if (!val || path_value(p, what, val, size, type, buf, sizeof buf) != 0)
         return;
-    char *apath = mp ? mp->absolute_path(mp->handle, val) : NULL;
-    const char *path = apath ? apath : val;
-    const char *cur = which ? (p->sound ? p->sound->path : "")
-                            : (p->voice ? p->voice->path : "");
-    if (strcmp(path, cur) != 0) {
-        if (sched && p->activated) {
-            cad_msg_text t;
-            memset(&t.head, 0, sizeof t.head);
-            t.head.type = which ? CAD_MSG_LOAD_SOUND : CAD_MSG_LOAD_MODEL;
-            t.head.step = 0; /* take over as soon as it is loaded */
-            cad_params_from(p, &p->c, &t.head.params);
-            size_t len = strlen(path);
-            if (len < CAD_PATH_MAX) {
-                memcpy(t.text, path, len + 1);
-                sched->schedule_work(sched->handle,
-                                     (uint32_t)(sizeof t.head + len + 1), &t);
-            }
+    char *apath = mp ? mp->absolute_path(mp->handle, buf) : NULL;
+    const char *path = apath ? apath : buf;
+    /* The restored file wins over a choice made just before that has
+     * not taken over yet: one still to be sent to the worker, or one
+     * loaded and waiting for its frame. (A request the worker holds
+     * right now still answers later and takes over: a patch:Set in the
+     * very cycle before a restore; not seen in any host.) */
+    p->load_path[which][0] = 0;
+    int kept = 0;
+    for (int i = 0; i < p->n_loads; i++) {
+        cad_msg *m = &p->loads[i];
+        if ((m->type == CAD_MSG_MODEL) == (which == 0)) {
+            cad_msg f = {.type = which ? CAD_MSG_FREE_SOUND
+                                       : CAD_MSG_FREE_VOICE,
+                         .ptr = m->ptr};
+            cad_outbox_push(p, &f);
         } else {
-            load_here(p, which, path);
+            p->loads[kept++] = *m;
         }
     }
+    p->n_loads = kept;
+    const char *cur = which ? (p->sound ? p->sound->path : "")
+                            : (p->voice ? p->voice->path : "");
+    if (strcmp(path, cur) != 0 || (which == 0 && p->voice_next) ||
+        (which == 1 && p->sound_next))
+        load_here(p, which, path);
     if (apath) {
         if (fp)
             fp->free_path(fp->handle, apath);
@@ -177,18 +221,23 @@ static LV2_State_Status restore(LV2_Handle h,
     cad_plugin *p = h;
     const LV2_State_Map_Path *mp = feature(features, LV2_STATE__mapPath);
     const LV2_State_Free_Path *fp = feature(features, LV2_STATE__freePath);
-    const LV2_Worker_Schedule *sched = feature(features, LV2_WORKER__schedule);
     size_t size;
     uint32_t type, vflags;
     const void *var = retrieve(sh, p->uris.cad_variation, &size, &type,
                                &vflags);
+    /* Saved as an atom:Int; a preset's plain Turtle number may come back
+     * as either. */
     if (var && type == p->uris.atom_Int && size == sizeof(int32_t)) {
         int32_t v;
         memcpy(&v, var, sizeof v);
         p->variation = (uint32_t)v;
+    } else if (var && type == p->uris.atom_Long && size == sizeof(int64_t)) {
+        int64_t v;
+        memcpy(&v, var, sizeof v);
+        p->variation = (uint32_t)v;
     }
-    restore_path(p, retrieve, sh, mp, fp, sched, 0);
-    restore_path(p, retrieve, sh, mp, fp, sched, 1);
+    restore_path(p, retrieve, sh, mp, fp, 0);
+    restore_path(p, retrieve, sh, mp, fp, 1);
     return LV2_STATE_SUCCESS;
 }
 

@@ -27,6 +27,7 @@ static void map_uris(LV2_URID_Map *map, cad_uris *u)
     MAP(atom_Double, LV2_ATOM__Double);
     MAP(atom_Bool, LV2_ATOM__Bool);
     MAP(atom_Object, LV2_ATOM__Object);
+    MAP(atom_Blank, LV2_ATOM__Blank);
     MAP(atom_Sequence, LV2_ATOM__Sequence);
     MAP(atom_URID, LV2_ATOM__URID);
     MAP(atom_eventTransfer, LV2_ATOM__eventTransfer);

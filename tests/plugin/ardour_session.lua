@@ -53,6 +53,19 @@ local ac = proc:to_automatable():automation_control(
 assert(not ac:isnil(), "no automation control")
 ac:set_automation_state(ARDOUR.AutoState.Play)
 
+-- The track's outputs to the master bus, here: Ardour connects them from
+-- its auto-connect thread, which under load had not run yet when the
+-- session was saved, and the export was silent (seen while testing
+-- issue 9 on a busy machine).
+local outs, master_in = track:output(), Session:master_out():input()
+for c = 0, 1 do
+  local port = outs:audio(c)
+  local to = master_in:audio(c):name()
+  if not port:connected_to(to) then
+    assert(port:connect(to) == 0, "cannot connect " .. port:name() .. " to " .. to)
+  end
+end
+
 Session:save_state("", false, false, false, false, false)
 print("session saved: " .. dir .. ", " .. len .. " frames")
 close_session()

@@ -4,6 +4,7 @@
 #include "cad_host.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,9 @@ typedef struct {
     uint8_t midi[3];
 } pending;
 
+#define HELD_MAX 64
+#define HELD_SIZE 4096
+
 struct cad_host {
     double rt_us; /* time in run() and work_response() last block */
     LilvWorld *world;
@@ -78,6 +82,12 @@ struct cad_host {
     cad_hw *work;
     int fail_every, sched_calls;
 
+    int blank;                /* objects typed atom:Blank (Carla) */
+    int defer;                /* requests are held back (a slow worker) */
+    uint8_t (*held)[HELD_SIZE];
+    uint32_t held_size[HELD_MAX];
+    int n_held;
+    pthread_t main_thread;    /* the thread that made the host */
     int keep;                 /* record everything in rec */
     cad_host_midi *blk_midi;  /* the last block's MIDI */
     cad_host_block blk;
@@ -111,8 +121,16 @@ static const char *unmap_uri(LV2_URID_Unmap_Handle hh, LV2_URID u)
 static int log_vprintf(LV2_Log_Handle hh, LV2_URID type, const char *fmt,
                        va_list ap)
 {
-    (void)hh;
+    cad_host *h = hh;
     (void)type;
+    /* Kept for the tests from the host's own thread only: a worker
+     * thread logging at the same time would race with it. */
+    if (pthread_equal(pthread_self(), h->main_thread)) {
+        va_list copy;
+        va_copy(copy, ap);
+        vsnprintf(h->rec.last_log, sizeof h->rec.last_log, fmt, copy);
+        va_end(copy);
+    }
     return vfprintf(stderr, fmt, ap);
 }
 
@@ -132,6 +150,13 @@ static LV2_Worker_Status schedule(LV2_Worker_Schedule_Handle hh,
     h->sched_calls++;
     if (h->fail_every > 0 && h->sched_calls % h->fail_every == 0)
         return LV2_WORKER_ERR_NO_SPACE;
+    if (h->defer) {
+        if (h->n_held == HELD_MAX || size > HELD_SIZE)
+            return LV2_WORKER_ERR_NO_SPACE;
+        memcpy(h->held[h->n_held], data, size);
+        h->held_size[h->n_held++] = size;
+        return LV2_WORKER_SUCCESS;
+    }
     return cad_hw_schedule(h->work, size, data);
 }
 
@@ -141,6 +166,7 @@ cad_host *cad_host_new(double rate, const char *uri)
 {
     cad_host *h = calloc(1, sizeof *h);
     h->rate = rate;
+    h->main_thread = pthread_self();
     h->bpm = 120;
     h->map = (LV2_URID_Map){h, map_uri};
     h->unmap = (LV2_URID_Unmap){h, unmap_uri};
@@ -233,6 +259,11 @@ void cad_host_free(cad_host *h)
         return;
     /* The worker finishes and its last answers are delivered before the
      * instance goes, as a host must. */
+    if (h->n_held && !cad_hw_threaded(h->work)) {
+        cad_host_release_work(h);
+        cad_hw_work_now(h->work);
+        cad_hw_deliver(h->work);
+    }
     cad_hw_stop(h->work);
     if (h->inst) {
         lilv_instance_deactivate(h->inst);
@@ -243,6 +274,7 @@ void cad_host_free(cad_host *h)
     for (int i = 0; i < h->n_uris; i++)
         free(h->uris[i]);
     cad_hw_free(h->work);
+    free(h->held);
     free(h->blk_midi);
     free(h->pend);
     free(h->in_buf);
@@ -266,6 +298,21 @@ cad_host_rec *cad_host_rec_get(cad_host *h) { return &h->rec; }
 int64_t cad_host_now(cad_host *h) { return h->now; }
 void cad_host_fail_schedule(cad_host *h, int every_n) { h->fail_every = every_n; }
 void cad_host_keep(cad_host *h, int keep) { h->keep = keep; }
+void cad_host_blank_objects(cad_host *h, int blank) { h->blank = blank; }
+
+void cad_host_defer_work(cad_host *h, int defer)
+{
+    if (defer && !h->held)
+        h->held = calloc(HELD_MAX, sizeof *h->held);
+    h->defer = defer && h->held;
+}
+
+void cad_host_release_work(cad_host *h)
+{
+    for (int i = 0; i < h->n_held; i++)
+        cad_hw_schedule(h->work, h->held_size[i], h->held[i]);
+    h->n_held = 0;
+}
 const cad_host_block *cad_host_last_block(cad_host *h) { return &h->blk; }
 long cad_host_dropped_answers(cad_host *h) { return cad_hw_dropped(h->work); }
 long cad_host_worked(cad_host *h) { return cad_hw_worked(h->work); }
@@ -388,6 +435,9 @@ static void build_input(cad_host *h, uint32_t n)
     LV2_Atom_Forge f;
     lv2_atom_forge_init(&f, &h->map);
     lv2_atom_forge_set_buffer(&f, (uint8_t *)h->in_buf, ATOM_CAP);
+    /* Carla 2.5 types its objects with the deprecated atom:Blank. */
+    if (h->blank)
+        f.Object = U(h, LV2_ATOM__Blank);
     LV2_Atom_Forge_Frame seq;
     lv2_atom_forge_sequence_head(&f, &seq, 0);
     int sent_pos = 0;
@@ -480,6 +530,9 @@ static void record_output(cad_host *h, uint32_t n)
                 const char *s = LV2_ATOM_BODY_CONST(val);
                 if (k == U(h, CAD_PLUGIN_URI "#model"))
                     snprintf(r->last_model, sizeof r->last_model, "%s", s);
+                else if (k == U(h, CAD_PLUGIN_URI "#soundfont"))
+                    snprintf(r->last_soundfont, sizeof r->last_soundfont,
+                             "%s", s);
                 else if (k == U(h, CAD_PLUGIN_URI "#status"))
                     snprintf(r->last_status, sizeof r->last_status, "%s", s);
             }

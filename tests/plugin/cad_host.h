@@ -43,7 +43,9 @@ typedef struct {
     size_t n_midi, cap_midi;
     int notifications;        /* patch:Set messages received */
     char last_model[1024];    /* last cadenza:model path notified */
+    char last_soundfont[1024]; /* last cadenza:soundfont path notified */
     char last_status[512];    /* last cadenza:status notified */
+    char last_log[512];       /* last line the plugin sent to log:log */
     /* Real-time statistics, filled by cad_rt.c while run() executes */
     long rt_calls;
 } cad_host_rec;
@@ -78,6 +80,15 @@ void cad_host_fail_schedule(cad_host *h, int every_n);
  * last block is kept (cad_host_last_block); notifications still reach rec. */
 void cad_host_keep(cad_host *h, int keep);
 const cad_host_block *cad_host_last_block(cad_host *h);
+/* 1: transport and patch objects are typed atom:Blank, as Carla 2.5 sends
+ * them; 0 (the default): atom:Object. */
+void cad_host_blank_objects(cad_host *h, int blank);
+/* 1: requests the plugin makes from now on are accepted but held back, as
+ * by a worker thread that does not get the CPU; 0: new requests go to the
+ * worker again, the held ones stay held until cad_host_release_work hands
+ * them over (they are worked after the next run, after newer ones). */
+void cad_host_defer_work(cad_host *h, int defer);
+void cad_host_release_work(cad_host *h);
 /* Runs work() in a worker thread from now on (call before the first run);
  * answers are delivered before and after each run(). 0 on success. */
 int cad_host_threaded(cad_host *h);

@@ -2,7 +2,8 @@
 # Ardour end to end (issue 4), run through run_installed.sh: Debian's
 # Ardour 7.3, headless with the "None (Dummy)" backend. ardour7-lua builds
 # a session with Cadenza on a MIDI track and a temperature ramp;
-# ardour7-export bounces it twice (the files must be identical) and a
+# ardour7-export bounces it twice (the files must be identical), a third
+# time with busy processes on every core (identical too), and a
 # second session held at the ramp's low temperature once; wav_check then
 # asserts a non-silent export whose music changes along the ramp.
 #   test_ardour.sh LUA_SCRIPT WAV_CHECK
@@ -70,12 +71,28 @@ export_to() { # DIR OUT.wav
     }
 }
 
+# Busy processes on every core while a command runs: an export must not
+# depend on when Cadenza's worker thread gets the CPU (issue 9).
+under_load() { # COMMAND...
+    busy=""
+    for _ in $(seq "$(nproc)"); do
+        sh -c 'while :; do :; done' &
+        busy="$busy $!"
+    done
+    "$@"
+    rc=$?
+    kill $busy 2>/dev/null
+    wait $busy 2>/dev/null
+    return $rc
+}
+
 status=0
 build "$work/ramp" 0.1 1.9 || status=1
 build "$work/flat" 0.1 0.1 || status=1
 if [ $status -eq 0 ]; then
     export_to "$work/ramp" "$work/a.wav" &&
         export_to "$work/ramp" "$work/b.wav" &&
+        under_load export_to "$work/ramp" "$work/loaded.wav" &&
         export_to "$work/flat" "$work/flat.wav" || status=1
 fi
 if [ $status -eq 0 ]; then
@@ -83,6 +100,12 @@ if [ $status -eq 0 ]; then
         echo "two exports of the ramp session are identical"
     else
         echo "two exports of the same session differ" >&2
+        status=1
+    fi
+    if cmp "$work/a.wav" "$work/loaded.wav"; then
+        echo "an export with every core busy is identical too"
+    else
+        echo "the export under CPU load differs" >&2
         status=1
     fi
     "$check" "$work/a.wav" "$work/flat.wav" || status=1
