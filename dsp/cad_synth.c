@@ -5,6 +5,7 @@
  * host or a CLI pipeline should not see). */
 #include "cad_synth.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -136,18 +137,36 @@ done:
  * lives: entered from a host's worker thread (or its main thread, while
  * exporting), the pool would stay in the host's process for good, and
  * lv2lint's child process never exited because of it (issue 9). So the
- * load runs in a thread of our own that ends right after it: libgomp
- * retires its pool when that thread exits, and we join it. Nothing
- * process-wide (OMP_NUM_THREADS, omp_set_num_threads) is touched. */
+ * load runs in a thread of our own that ends right after it, and that
+ * thread asks OpenMP for one thread: the number of threads is a setting
+ * of the thread that sets it (OpenMP's nthreads-var belongs to each
+ * thread's data environment), so the host's own threads are untouched,
+ * and the region runs on our thread alone: no pool is started at all.
+ * (With a pool, its threads outlived our thread by a moment under load,
+ * so the next load's thread found no malloc arena free and made a new
+ * one: the soak test saw the process grow 9 MB.) omp_set_num_threads is
+ * looked up in the process rather than linked: it is there when
+ * FluidSynth was built with OpenMP, and then only. Nothing process-wide
+ * (OMP_NUM_THREADS, the environment) is touched. */
 typedef struct {
     fluid_synth_t *synth;
     const char *path;
     int id;
 } cad_synth_loader;
 
+static void cad_synth_one_omp_thread(void)
+{
+    void (*set_threads)(int);
+    void *sym = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    memcpy(&set_threads, &sym, sizeof set_threads);
+    if (set_threads)
+        set_threads(1);
+}
+
 static void *cad_synth_load_thread(void *arg)
 {
     cad_synth_loader *l = arg;
+    cad_synth_one_omp_thread();
     log_owner = pthread_self();
     atomic_store_explicit(&log_capturing, 1, memory_order_release);
     l->id = fluid_synth_sfload(l->synth, l->path, 1);
