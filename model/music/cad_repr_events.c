@@ -153,18 +153,6 @@ static int resolve(const cad_score *s, tick_note **out, int *n_out,
     return 0;
 }
 
-static int start_piece(const events_repr *r, cad_score *out, cad_error *e)
-{
-    cad_tempo t = {0, r->bpm};
-    if (cad_score_init(out, e))
-        return -1;
-    if (cad_score_set_tempo(out, &t, 1, e)) {
-        cad_score_free(out);
-        return -1;
-    }
-    return 0;
-}
-
 static int push(const events_repr *r, long long on, long long off, int pitch,
                 int velocity, cad_score *out, cad_error *e)
 {
@@ -181,7 +169,7 @@ static int events_expressible(const cad_repr *rp, const cad_score *in,
     int n;
     if (resolve(in, &u, &n, e))
         return -1;
-    if (start_piece(r, out, e)) {
+    if (cad_score_init_at(out, r->bpm, e)) {
         free(u);
         return -1;
     }
@@ -295,7 +283,7 @@ static int events_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
     if (q->width != 1)
         return cad_error_set(e, "a sequence of width %d is not an event "
                                 "sequence", q->width);
-    if (start_piece(r, out, e))
+    if (cad_score_init_at(out, r->bpm, e))
         return -1;
     keys k;
     long long now = 0;

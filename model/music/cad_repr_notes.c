@@ -174,19 +174,6 @@ static int keep(const notes_repr *r, long long *step, long long *dur,
     return 0;
 }
 
-/* An empty piece at the representation's tempo. */
-static int start_piece(const notes_repr *r, cad_score *out, cad_error *e)
-{
-    cad_tempo t = {0, r->bpm};
-    if (cad_score_init(out, e))
-        return -1;
-    if (cad_score_set_tempo(out, &t, 1, e)) {
-        cad_score_free(out);
-        return -1;
-    }
-    return 0;
-}
-
 static int push(const notes_repr *r, long long onset, long long dur, int pitch,
                 cad_score *out, cad_error *e)
 {
@@ -202,7 +189,7 @@ static int notes_expressible(const cad_repr *rp, const cad_score *in,
     unit_note *u;
     if (to_units(r, in, &u, e))
         return -1;
-    if (start_piece(r, out, e)) {
+    if (cad_score_init_at(out, r->bpm, e)) {
         free(u);
         return -1;
     }
@@ -282,7 +269,7 @@ static int notes_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
     if (q->width != W)
         return cad_error_set(e, "a sequence of width %d is not a notes "
                                 "sequence of width %d", q->width, W);
-    if (start_piece(r, out, e))
+    if (cad_score_init_at(out, r->bpm, e))
         return -1;
     long long onset = 0;
     for (int t = 0; t < q->T; t++) {

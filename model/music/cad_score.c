@@ -22,6 +22,18 @@ int cad_score_init(cad_score *s, cad_error *e)
     return 0;
 }
 
+int cad_score_init_at(cad_score *s, double bpm, cad_error *e)
+{
+    cad_tempo t = {0, bpm};
+    if (cad_score_init(s, e))
+        return -1;
+    if (cad_score_set_tempo(s, &t, 1, e)) {
+        cad_score_free(s);
+        return -1;
+    }
+    return 0;
+}
+
 void cad_score_free(cad_score *s)
 {
     free(s->notes);

@@ -59,6 +59,9 @@ typedef struct {
 
 /* An empty score: 120 bpm, 4/4, no key, program 0. */
 int cad_score_init(cad_score *s, cad_error *e);
+/* The same at another steady tempo (what a representation that keeps no
+ * tempo map decodes at). */
+int cad_score_init_at(cad_score *s, double bpm, cad_error *e);
 void cad_score_free(cad_score *s);
 /* The order of a score's notes: onset, then pitch, part, duration and
  * velocity, so that two notes compare equal only when they are the same
