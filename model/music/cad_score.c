@@ -296,7 +296,7 @@ int cad_score_read(const char *path, const cad_score_opts *o, cad_score *out,
         return -1;
     int rc = cad_score_from_midi(&f, o, out, e);
     if (rc)
-        cad_error_prefix(e, path);
+        cad_error_prefix(e, "%s", path);
     cad_midi_free(&f);
     return rc;
 }

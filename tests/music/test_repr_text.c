@@ -264,8 +264,8 @@ static void test_bytes(void)
     cad_seq_free(&q);
     /* the characters through a real model file: newline, quote, backslash */
     cad_st_file f = {0}, g = {0};
-    uint8_t *buf;
-    size_t len;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     CHECK(r->kind->save(r, &f, &e) == 0 && cad_st_serialize(&f, &buf, &len, &e) == 0);
     CHECK(cad_st_parse(buf, len, &g, &e) == 0 && cad_repr_from_meta(&g, &back, &e) == 0);
     CHECK(back && back->layout.field[0].size == 27);

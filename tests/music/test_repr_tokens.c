@@ -277,8 +277,8 @@ static void test_metadata(void)
     cad_repr *r = fitted(&s, 1, NULL), *back = NULL;
     cad_st_file f = {0}, g = {0};
     cad_error e;
-    uint8_t *buf;
-    size_t len;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     CHECK(r->kind->save(r, &f, &e) == 0 && cad_st_serialize(&f, &buf, &len, &e) == 0);
     CHECK(cad_st_parse(buf, len, &g, &e) == 0);
     CHECK(cad_repr_from_meta(&g, &back, &e) == 0 && back &&
