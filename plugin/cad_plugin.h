@@ -29,26 +29,13 @@
 #include "lv2/urid/urid.h"
 #include "lv2/worker/worker.h"
 
+#include "cad_contract.h"
 #include "cad_gen.h"
 #include "cad_rng.h"
 #include "cad_sched.h"
 #include "cad_synth.h"
 
-#define CAD_URI "urn:cadenza:lv2"
-#define CAD_NS CAD_URI "#"
-
-/* Port indices: must match cadenza.ttl. */
-enum {
-    CAD_PORT_EVENTS_IN, CAD_PORT_EVENTS_OUT, CAD_PORT_OUT_L, CAD_PORT_OUT_R,
-    CAD_PORT_ENABLED, CAD_PORT_MODE, CAD_PORT_TEMPO, CAD_PORT_TEMPERATURE,
-    CAD_PORT_THRESHOLD, CAD_PORT_MAX_NOTES, CAD_PORT_SEED, CAD_PORT_KEY,
-    CAD_PORT_SCALE, CAD_PORT_LOW, CAD_PORT_HIGH, CAD_PORT_VELOCITY,
-    CAD_PORT_PROGRAM, CAD_PORT_GAIN, CAD_PORT_REGENERATE, CAD_PORT_FREEWHEEL,
-    CAD_N_PORTS
-};
-
-enum { CAD_MODE_FOLLOW, CAD_MODE_FREE, CAD_MODE_LISTEN };
-
+/* URIs, ports, controls and their defaults: what hosts and the UI see. */
 #define CAD_LOOKAHEAD 8192 /* frames; also the largest host block */
 #define CAD_OPEN_LEN 8     /* primed steps per opening */
 #define CAD_RING 32        /* upcoming steps kept (power of two) */

@@ -11,40 +11,50 @@
 
 #include "cad_plugin.h"
 #include "cad_out.h"
+#include "cad_scale.h"
+
+/* The scale port's range in the contract is the scale table's. */
+_Static_assert(CAD_SCALE_COUNT - 1 == 7, "cad_contract.h: scale maximum");
 
 /* ---- controls ----------------------------------------------------------- */
 
-static float ctl(const cad_plugin *p, int port, float def, float lo, float hi)
+/* A control as run() may use it: the TTL's default when the port is not
+ * connected or not a number, clamped to the TTL's range, rounded for the
+ * integer ones (cad_contract.h holds the one table of both). */
+static float ctl(const cad_plugin *p, int port)
 {
+    const cad_control_spec *c = cad_control_of((unsigned)port);
     const float *v = p->ctl[port];
-    if (!v || !isfinite(*v))
-        return def;
-    return *v < lo ? lo : *v > hi ? hi : *v;
+    float x = !v || !isfinite(*v) ? c->dflt
+              : *v < c->min       ? c->min
+              : *v > c->max       ? c->max
+                                  : *v;
+    return c->integer ? rintf(x) : x;
 }
 
-static int ctl_int(const cad_plugin *p, int port, int def, int lo, int hi)
+static int ctl_int(const cad_plugin *p, int port)
 {
-    return (int)lrintf(ctl(p, port, (float)def, (float)lo, (float)hi));
+    return (int)ctl(p, port);
 }
 
 void cad_read_controls(cad_plugin *p, cad_controls *c)
 {
-    c->enabled = ctl(p, CAD_PORT_ENABLED, 1, 0, 1) > 0.5f;
-    c->mode = ctl_int(p, CAD_PORT_MODE, CAD_MODE_FOLLOW, 0, 2);
-    c->tempo = ctl(p, CAD_PORT_TEMPO, 120, 20, 300);
-    c->temperature = ctl(p, CAD_PORT_TEMPERATURE, 1, 0, 2);
-    c->threshold = ctl(p, CAD_PORT_THRESHOLD, 0, 0, 0.95f);
-    c->max_notes = ctl_int(p, CAD_PORT_MAX_NOTES, 4, 0, 8);
-    c->seed = ctl_int(p, CAD_PORT_SEED, 1, 0, 65535);
-    c->key = ctl_int(p, CAD_PORT_KEY, 0, 0, 11);
-    c->scale = ctl_int(p, CAD_PORT_SCALE, 0, 0, CAD_SCALE_COUNT - 1);
-    c->low = ctl_int(p, CAD_PORT_LOW, 36, 0, 127);
-    c->high = ctl_int(p, CAD_PORT_HIGH, 96, 0, 127);
-    c->velocity = ctl_int(p, CAD_PORT_VELOCITY, 80, 1, 127);
-    c->program = ctl_int(p, CAD_PORT_PROGRAM, 0, 0, 127);
-    c->gain = ctl(p, CAD_PORT_GAIN, 0, -60, 12);
-    c->regenerate = ctl(p, CAD_PORT_REGENERATE, 0, 0, 1) > 0.5f;
-    c->freewheel = ctl(p, CAD_PORT_FREEWHEEL, 0, 0, 1) > 0.5f;
+    c->enabled = ctl(p, CAD_PORT_ENABLED) > 0.5f;
+    c->mode = ctl_int(p, CAD_PORT_MODE);
+    c->tempo = ctl(p, CAD_PORT_TEMPO);
+    c->temperature = ctl(p, CAD_PORT_TEMPERATURE);
+    c->threshold = ctl(p, CAD_PORT_THRESHOLD);
+    c->max_notes = ctl_int(p, CAD_PORT_MAX_NOTES);
+    c->seed = ctl_int(p, CAD_PORT_SEED);
+    c->key = ctl_int(p, CAD_PORT_KEY);
+    c->scale = ctl_int(p, CAD_PORT_SCALE);
+    c->low = ctl_int(p, CAD_PORT_LOW);
+    c->high = ctl_int(p, CAD_PORT_HIGH);
+    c->velocity = ctl_int(p, CAD_PORT_VELOCITY);
+    c->program = ctl_int(p, CAD_PORT_PROGRAM);
+    c->gain = ctl(p, CAD_PORT_GAIN);
+    c->regenerate = ctl(p, CAD_PORT_REGENERATE) > 0.5f;
+    c->freewheel = ctl(p, CAD_PORT_FREEWHEEL) > 0.5f;
 }
 
 void cad_params_from(const cad_plugin *p, const cad_controls *c,

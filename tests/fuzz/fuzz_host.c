@@ -236,14 +236,9 @@ fz_host *fz_host_new(const fz_opts *o)
     h->features[1] = &h->f_sched;
     h->features[2] = &h->f_log;
     h->features[3] = NULL;
-    /* The ports' defaults, as cadenza.ttl gives them. */
-    static const float defaults[CAD_N_PORTS] = {
-        [CAD_PORT_ENABLED] = 1,   [CAD_PORT_TEMPO] = 120,
-        [CAD_PORT_TEMPERATURE] = 1, [CAD_PORT_MAX_NOTES] = 4,
-        [CAD_PORT_SEED] = 1,      [CAD_PORT_LOW] = 36,
-        [CAD_PORT_HIGH] = 96,     [CAD_PORT_VELOCITY] = 80,
-    };
-    memcpy(h->ctl, defaults, sizeof h->ctl);
+    /* The ports' defaults (cad_contract.h, checked against the TTL). */
+    for (unsigned i = 0; i < CAD_N_PORTS; i++)
+        h->ctl[i] = cad_control_of(i) ? cad_control_of(i)->dflt : 0.0f;
     h->h = h->desc->instantiate(h->desc, h->o.rate,
                                 h->o.with_model ? fz_bundle_dir()
                                                 : fz_empty_dir(),
