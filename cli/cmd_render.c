@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "cad_render.h"
@@ -18,7 +19,11 @@ static void cad_render_usage(FILE *f)
         "  -s, --soundfont FILE  SoundFont 2 file (default: the system's\n"
         "                        General MIDI font, /usr/share/sounds/sf2)\n"
         "  -r, --rate HZ         sample rate, 8000..96000 (default 48000)\n"
-        "  -g, --gain G          FluidSynth master gain, 0..10 (default 0.5)\n"
+        "  -l, --level DBFS      bring the music to this RMS level, -40..-6\n"
+        "                        (default -20, where General MIDI renders\n"
+        "                        sit), limited to a -1 dBFS peak\n"
+        "  -g, --gain G          FluidSynth master gain, 0..10, and no\n"
+        "                        levelling: the synth's output as it is\n"
         "      --no-effects      turn FluidSynth's reverb and chorus off\n"
         "  -h, --help            show this help\n");
 }
@@ -30,6 +35,7 @@ int cad_cmd_render(int argc, char **argv)
         {"soundfont", required_argument, NULL, 's'},
         {"rate", required_argument, NULL, 'r'},
         {"gain", required_argument, NULL, 'g'},
+        {"level", required_argument, NULL, 'l'},
         {"no-effects", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -38,11 +44,11 @@ int cad_cmd_render(int argc, char **argv)
     cad_render_opts_default(&o);
     const char *out = NULL;
     long rate;
-    double gain;
+    double gain, level;
     int c;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:s:r:g:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:s:r:g:l:h", longs, NULL)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
@@ -61,6 +67,13 @@ int cad_cmd_render(int argc, char **argv)
             if (cad_cli_double("render", "gain", optarg, 0.0, 10.0, &gain))
                 return 2;
             o.gain = (float)gain;
+            o.level = NAN;
+            break;
+        case 'l':
+            if (cad_cli_double("render", "level", optarg, -40.0, -6.0,
+                               &level))
+                return 2;
+            o.level = level;
             break;
         case 'E':
             o.effects = 0;

@@ -22,6 +22,7 @@
 #include <sndfile.h>
 
 #include "cad_file.h"
+#include "cad_level.h"
 #include "cad_midi.h"
 #include "cad_synth.h"
 
@@ -38,6 +39,7 @@ void cad_render_opts_default(cad_render_opts *o)
     o->gain = 0.5f;  /* FluidSynth's 0.2 is quiet for a solo line; 0.5
                         leaves headroom for dense piano files */
     o->effects = 1;
+    o->level = -20.0; /* where General MIDI renders usually sit */
 }
 
 /* ---- the event list ------------------------------------------------- */
@@ -167,6 +169,7 @@ typedef struct {
     SNDFILE *sf;
     const char *path; /* the final WAV path, for messages */
     int64_t written;  /* frames so far */
+    cad_level_meter meter;
     float l[CAD_RENDER_CHUNK], r[CAD_RENDER_CHUNK];
     float lr[2 * CAD_RENDER_CHUNK];
 } cad_render_out;
@@ -180,6 +183,7 @@ static int cad_render_write(cad_render_out *o, int n, cad_error *e)
     if (sf_writef_float(o->sf, o->lr, n) != n)
         return cad_error_set(e, "%s: write failed: %s", o->path,
                              sf_strerror(o->sf));
+    cad_level_add(&o->meter, o->lr, n);
     o->written += n;
     return 0;
 }
@@ -230,6 +234,58 @@ static int cad_render_tail(cad_render_out *o, int rate, cad_error *e)
     return 0;
 }
 
+/* ---- levelling -------------------------------------------------------- */
+
+/* Copies the float render `from` into the 24-bit WAV `to`, scaled by g
+ * and limited to -1 dBFS. */
+static int cad_render_scale(const char *from, const char *to, int rate,
+                            double g, const char *path, cad_error *e)
+{
+    SF_INFO in_info = {0}, out_info = {0};
+    SNDFILE *in = sf_open(from, SFM_READ, &in_info);
+    if (!in)
+        return cad_error_set(e, "%s: cannot read back %s: %s", path, from,
+                             sf_strerror(NULL));
+    out_info.samplerate = rate;
+    out_info.channels = 2;
+    out_info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+    SNDFILE *out = sf_open(to, SFM_WRITE, &out_info);
+    if (!out) {
+        sf_close(in);
+        return cad_error_set(e, "%s: cannot create %s: %s", path, to,
+                             sf_strerror(NULL));
+    }
+    sf_command(out, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    float buf[2 * CAD_RENDER_CHUNK], res[2 * CAD_RENDER_CHUNK];
+    cad_level_limiter *lim = malloc(sizeof *lim);
+    int rc = lim ? 0 : cad_error_set(e, "%s: out of memory", path);
+    if (lim)
+        cad_level_limiter_init(lim, rate, g, -1.0);
+    sf_count_t n;
+    while (rc == 0 && (n = sf_readf_float(in, buf, CAD_RENDER_CHUNK)) > 0) {
+        sf_count_t k = 0;
+        for (sf_count_t i = 0; i < n; i++)
+            k += cad_level_limiter_push(lim, buf[2 * i], buf[2 * i + 1],
+                                        res + 2 * k);
+        if (sf_writef_float(out, res, k) != k)
+            rc = cad_error_set(e, "%s: write failed: %s", path,
+                               sf_strerror(out));
+    }
+    if (rc == 0) {
+        sf_count_t k = cad_level_limiter_flush(lim, res);
+        if (sf_writef_float(out, res, k) != k)
+            rc = cad_error_set(e, "%s: write failed: %s", path,
+                               sf_strerror(out));
+    }
+    free(lim);
+    sf_close(in);
+    int cerr = sf_close(out);
+    if (cerr != 0 && rc == 0)
+        rc = cad_error_set(e, "%s: write failed: %s", path,
+                           sf_error_number(cerr));
+    return rc;
+}
+
 /* ---- the whole bounce ----------------------------------------------- */
 
 static int cad_render_check_opts(const cad_render_opts *o, cad_error *e)
@@ -240,6 +296,9 @@ static int cad_render_check_opts(const cad_render_opts *o, cad_error *e)
     if (!(o->gain >= 0.0f && o->gain <= 10.0f))
         return cad_error_set(e, "render: gain %g is outside 0..10",
                              (double)o->gain);
+    if (!isnan(o->level) && !(o->level >= -40.0 && o->level <= -6.0))
+        return cad_error_set(e, "render: level %g dBFS is outside -40..-6",
+                             o->level);
     return 0;
 }
 
@@ -268,7 +327,7 @@ int cad_render_midi_to_wav(const char *midi_path, const char *wav_path,
         return -1;
 
     int rc = -1;
-    char *tmp = NULL;
+    char *tmp = NULL, *raw = NULL;
     cad_render_out *o = calloc(1, sizeof *o);
     if (!o) {
         cad_error_set(e, "render: out of memory");
@@ -280,19 +339,26 @@ int cad_render_midi_to_wav(const char *midi_path, const char *wav_path,
         goto done;
     cad_synth_gain(o->synth, opts->gain);
 
+    /* Levelled: the synth writes floats (no clipping yet) to a temp file
+     * of its own, scaled into the WAV's temp file once the level is known;
+     * otherwise straight into the WAV's. */
+    const int levelled = !isnan(opts->level);
     tmp = cad_file_temp_path(wav_path);
-    if (!tmp) {
+    raw = levelled ? cad_file_temp_path(wav_path) : NULL;
+    if (!tmp || (levelled && !raw)) {
         cad_error_set(e, "%s: out of memory", wav_path);
         goto done;
     }
+    cad_level_init(&o->meter, opts->rate);
     SF_INFO info = {0};
     info.samplerate = opts->rate;
     info.channels = 2;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_24;
-    o->sf = sf_open(tmp, SFM_WRITE, &info);
+    info.format = SF_FORMAT_WAV |
+                  (levelled ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24);
+    o->sf = sf_open(levelled ? raw : tmp, SFM_WRITE, &info);
     if (!o->sf) {
-        cad_error_set(e, "%s: cannot create %s: %s", wav_path, tmp,
-                      sf_strerror(NULL));
+        cad_error_set(e, "%s: cannot create %s: %s", wav_path,
+                      levelled ? raw : tmp, sf_strerror(NULL));
         goto done;
     }
     /* Without this libsndfile wraps overloud samples around to the other
@@ -319,6 +385,11 @@ int cad_render_midi_to_wav(const char *midi_path, const char *wav_path,
                       sf_error_number(cerr));
         goto done;
     }
+    if (levelled &&
+        cad_render_scale(raw, tmp, opts->rate,
+                         cad_level_gain(&o->meter, opts->level, -1.0),
+                         wav_path, e) != 0)
+        goto done;
     rc = cad_file_commit(tmp, wav_path, e); /* removes tmp on failure */
     free(tmp);
     tmp = NULL;
@@ -328,6 +399,10 @@ done:
     if (tmp) {
         unlink(tmp);
         free(tmp);
+    }
+    if (raw) {
+        unlink(raw);
+        free(raw);
     }
     if (o)
         cad_synth_free(o->synth);

@@ -210,7 +210,8 @@ static double rms(const float *x, long from, long to)
 
 static void test_song(const char *sf2)
 {
-    const char *mid = tpath("song.mid");
+    char mid[256]; /* kept: tpath's buffers are reused */
+    snprintf(mid, sizeof mid, "%s", tpath("song.mid"));
     write_song(mid);
     cad_render_opts o;
     cad_render_opts_default(&o);
@@ -239,9 +240,29 @@ static void test_song(const char *sf2)
      * the last beat. */
     CHECKF(rms(x, 48000, 96000) > 0.005, "second 2 RMS %g",
            rms(x, 48000, 96000));
-    printf("song: %ld frames (%.2f s), RMS %.4f\n", (long)info.frames,
-           info.frames / 48000.0, r_music);
+    /* Levelled to -20 dBFS (gated over 400 ms blocks; this song fills its
+     * 2 s), never over -1 dBFS. */
+    double db = 20 * log10(r_music);
+    float peak = 0;
+    for (long i = 0; i < 2 * info.frames; i++)
+        peak = fmaxf(peak, fabsf(x[i]));
+    CHECKF(fabs(db + 20.0) < 1.0, "level %.2f dBFS, want -20", db);
+    CHECKF(peak <= 0.8913f + 2.0f / 8388608, "peak %g over -1 dBFS", peak);
+    printf("song: %ld frames (%.2f s), RMS %.4f (%.2f dBFS), peak %.4f\n",
+           (long)info.frames, info.frames / 48000.0, r_music, db, peak);
     free(x);
+    /* --gain alone (level NAN): FluidSynth's output as it is, quieter. */
+    o.level = NAN;
+    CHECKF(cad_render_midi_to_wav(mid, tpath("raw.wav"), &o, &e) == 0, "%s",
+           e.msg);
+    x = read_wav(tpath("raw.wav"), &info);
+    if (x) {
+        double raw_db = 20 * log10(rms(x, 0, 96000));
+        CHECKF(raw_db < db - 3.0, "raw %.2f dBFS vs levelled %.2f", raw_db,
+               db);
+        free(x);
+    }
+    o.level = -20.0;
 
     unsigned char *a = NULL, *b = NULL;
     long na = file_bytes(tpath("a.wav"), &a);
@@ -389,6 +410,11 @@ static void test_errors(const char *sf2)
     expect_fail("gain -1", mid, wav, &b, "gain");
     b.gain = NAN;
     expect_fail("gain NaN", mid, wav, &b, "gain");
+    b = o;
+    b.level = 0.0;
+    expect_fail("level 0 dBFS", mid, wav, &b, "level");
+    b.level = -INFINITY;
+    expect_fail("level -inf", mid, wav, &b, "level");
 
     expect_fail("unwritable output", mid, "/nonexistent/dir/out.wav", &o,
                 "/nonexistent/dir/out.wav");
@@ -488,7 +514,7 @@ int main(void)
     test_errors(sf2);
 
     static const char *names[] = {"song.mid", "a.wav", "b.wav", "c.wav",
-                                  "onset.mid", "onset.wav", "junk.sf2",
+                                  "raw.wav", "onset.mid", "onset.wav", "junk.sf2",
                                   "cut.sf2", "pdta.sf2", "bad.mid", "long.mid"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         unlink(tpath(names[i]));
