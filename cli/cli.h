@@ -14,6 +14,7 @@ int cad_cmd_eval(int argc, char **argv);
 int cad_cmd_info(int argc, char **argv);
 int cad_cmd_stats(int argc, char **argv);
 int cad_cmd_text(int argc, char **argv);
+int cad_cmd_plot(int argc, char **argv);
 
 /* Strict number parsing for options: the whole string must be a number in
  * [lo, hi]; otherwise prints "cadenza NAME: --OPT: ..." and returns -1. */

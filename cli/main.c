@@ -31,6 +31,7 @@ static const struct {
     {"info", cad_cmd_info, "describe a model file"},
     {"stats", cad_cmd_stats, "music statistics of MIDI and data sets, side by side"},
     {"text", cad_cmd_text, "a MIDI file as readable text, and text back to MIDI"},
+    {"plot", cad_cmd_plot, "pictures: a piano roll, a model's probabilities, histograms"},
 };
 
 static void usage(FILE *f)

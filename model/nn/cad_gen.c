@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_kernels.h"
 #include "cad_model.h"
 
 struct cad_gen {
@@ -126,4 +127,20 @@ void cad_gen_observe_step(cad_gen *g, const float *step)
 {
     advance(g);
     cad_layout_expand(&g->m->cfg.fields, step, g->x);
+}
+
+void cad_gen_probs_observe(cad_gen *g, const uint8_t *frame, float *p)
+{
+    const cad_model *m = g->m;
+    const float *u = advance(g);
+    if (m->cfg.head == CAD_HEAD_NADE) {
+        cad_nade_probs(&m->nade, u, frame, g->scratch, p);
+    } else {
+        const cad_linear_head *h = &m->fc;
+        cad_kern_gemv2(h->n_out, h->b, h->w, h->n_in, u, NULL, 0, NULL, p);
+        for (int k = 0; k < h->n_out; k++)
+            p[k] = cad_sigmoid(p[k]);
+    }
+    for (int k = 0; k < m->cfg.n_in; k++)
+        g->x[k] = frame[k] ? 1.0f : 0.0f;
 }

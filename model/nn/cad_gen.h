@@ -54,6 +54,11 @@ void cad_gen_sample(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
                     uint8_t *out);
 /* Feeds a frame that was played by someone else (primer, live input). */
 void cad_gen_observe(cad_gen *g, const uint8_t *frame);
+/* What the model expected of `frame` before hearing it: each key's
+ * probability of sounding (a NADE's given the keys below as they are in
+ * the frame) into p[n_out]; then `frame` is observed as above. Piano-roll
+ * heads (sigmoid, NADE). */
+void cad_gen_probs_observe(cad_gen *g, const uint8_t *frame, float *p);
 
 /* The same for a model with a fields head (one output per field of a
  * layout, cad_head.h): a step in the layout's floats, sampled (with the

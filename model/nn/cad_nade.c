@@ -60,3 +60,22 @@ int cad_nade_finite(const cad_nade *m, const float *u, float *scratch)
             return 0;
     return 1;
 }
+
+void cad_nade_probs(const cad_nade *m, const float *u, const uint8_t *frame,
+                    float *scratch, float *p)
+{
+    const int V = m->n_vis, H = m->n_hid;
+    float *bv = scratch, *a = bv + V, *h = a + H;
+    cad_kern_gemv2(V, m->bv, m->Wuv, m->n_cond, u, NULL, 0, NULL, bv);
+    cad_kern_gemv2(H, m->bh, m->Wuh, m->n_cond, u, NULL, 0, NULL, a);
+    for (int j = 0; j < H; j++)
+        h[j] = cad_sigmoid(a[j]);
+    for (int i = 0; i < V; i++) {
+        p[i] = cad_sigmoid(bv[i] + cad_kern_dot(H, m->V + (long)i * H, h));
+        if (frame[i]) { /* the chain goes on with this key as it was */
+            cad_kern_add(H, m->W + (long)i * H, a);
+            for (int j = 0; j < H; j++)
+                h[j] = cad_sigmoid(a[j]);
+        }
+    }
+}

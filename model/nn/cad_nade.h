@@ -33,6 +33,13 @@ void cad_nade_sample(const cad_nade *m, const float *u, float temperature,
                      float threshold, const uint8_t *allowed, int max_notes,
                      cad_rng *rng, float *scratch, uint8_t *out);
 
+/* Each key's probability of sounding, given u and the keys below it as
+ * they are in `frame` (the chain's order, as the NLL counts them), into
+ * p[n_vis]; scratch as for sampling. For pictures of what a model
+ * expects (cadenza plot --probabilities). */
+void cad_nade_probs(const cad_nade *m, const float *u, const uint8_t *frame,
+                    float *scratch, float *p);
+
 /* 1 if every visible unit's logit is finite for the state u, with every
  * key on (the most the chain can add up); scratch as for sampling. The
  * model probe's check of a NADE head. */
