@@ -1,10 +1,14 @@
 /* Sampling a frame (model/nn/cad_head.c, cad_nade.c): --max-notes keeps the
  * top voices. Heads whose biases make keys 3, 7 and 10 certain and every
  * other key impossible must give exactly those keys, and with a cap of 1
- * or 2 the highest of them: a melody, not a bass line. */
+ * or 2 the highest of them: a melody, not a bass line. And the NADE's
+ * per-key probabilities (cadenza plot's map) multiply up to the
+ * likelihood the trainer computes. */
+#include <math.h>
 #include <string.h>
 
 #include "cad_head.h"
+#include "cad_heads_train.h"
 #include "cad_nade.h"
 #include "cad_test.h"
 
@@ -45,5 +49,34 @@ int main(void)
     /* and nothing else: a cap above the chord's size changes nothing */
     cad_keep_top_voices(out, K, 5);
     CHECK(frame_is(out, "7a"));
+
+    /* cad_nade_probs: random weights, random frames; the chain's
+     * probabilities of the frame's keys give its log-likelihood */
+    float rw[5][K * H];
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < K * H; j++)
+            rw[i][j] = 2.0f * cad_rng_uniform(&r) - 1.0f;
+    float rb[K], rbh[H];
+    for (int k = 0; k < K; k++)
+        rb[k] = cad_rng_uniform(&r) - 0.5f;
+    for (int j = 0; j < H; j++)
+        rbh[j] = cad_rng_uniform(&r) - 0.5f;
+    cad_nade rn = {K, H, H, rw[0], rw[1], rb, rbh, rw[2], rw[3],
+                   NULL, NULL, NULL, NULL, NULL, NULL};
+    double worst = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        float y[K], p[K];
+        uint8_t f[K];
+        for (int k = 0; k < K; k++) {
+            f[k] = cad_rng_uniform(&r) < 0.4f;
+            y[k] = f[k];
+        }
+        cad_nade_probs(&rn, u, f, scratch, p);
+        double lp = 0;
+        for (int k = 0; k < K; k++)
+            lp += f[k] ? log(p[k]) : log(1.0 - p[k]);
+        worst = fmax(worst, fabs(lp - cad_nade_logprob(&rn, u, y, scratch)));
+    }
+    CHECKF(worst < 1e-4, "NADE probabilities vs log-likelihood: %g", worst);
     TEST_MAIN_END();
 }
