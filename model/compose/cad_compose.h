@@ -108,9 +108,13 @@ int cad_composer_prime(cad_composer *c, const cad_score *s, int steps,
                        cad_error *e);
 
 /* Listen mode (piano rolls): keys[128], nonzero for each MIDI note the
- * player held during one step, observed as the model's next step; the
- * beat stays where it was. -1 if the model is not a piano roll. */
-int cad_composer_observe_keys(cad_composer *c, const uint8_t *keys);
+ * player held during one step, observed as the model's next step. The
+ * step's time passes (the beat moves on by a step at k's tempo), and
+ * what the composer itself still sounded is released at the step's start
+ * (note-offs in the queue): the player has the instrument. -1 if the
+ * model is not a piano roll. */
+int cad_composer_observe_keys(cad_composer *c, const cad_constraints *k,
+                              const uint8_t *keys);
 
 /* Composes until the music reaches until_beat: runs model steps as far as
  * needed, writes to out (at most max) the events with beat < until_beat
@@ -148,9 +152,10 @@ typedef struct {
 /* Composes with m (steps in r) into out, a score at k.bpm: a piano roll
  * through cad_composer_advance up to `beats`, with notes still held
  * there ending at it; another representation step by step, as its
- * decoder reads the steps, until the decoded music is `beats` long. */
+ * decoder reads the steps, until the decoded music is `beats` long.
+ * *steps (if steps is not NULL): the model steps it took. */
 int cad_compose_score(const cad_model *m, const cad_repr *r,
                       const cad_compose_opts *o, cad_score *out,
-                      cad_error *e);
+                      long *steps, cad_error *e);
 
 #endif
