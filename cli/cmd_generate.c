@@ -33,13 +33,17 @@ static void help(FILE *f)
 "                      chosen one by one)\n"
 "  --top-p P           and only among the fewest likeliest whose probability\n"
 "                      reaches P (1 = all)\n"
-"  --threshold P       never play a key whose probability is below P (0)\n"
-"  --max-notes N       at most N simultaneous keys, the highest: 1 keeps\n"
-"                      the melody (0 = no limit)\n"
+"  --threshold P       piano rolls: never play a key whose probability is\n"
+"                      below P (0)\n"
+"  --max-notes N       piano rolls: at most N simultaneous keys, the\n"
+"                      highest: 1 keeps the melody (0 = no limit)\n"
 "  --key K --scale S   keep to a scale, e.g. --key D --scale minor\n"
 "                      (scales: chromatic major minor harmonic-minor dorian\n"
-"                      mixolydian pentatonic minor-pentatonic)\n"
-"  --lowest N --highest N  MIDI note range (21..108)\n"
+"                      mixolydian pentatonic minor-pentatonic); a piano roll\n"
+"                      never samples other keys, other models' notes outside\n"
+"                      it are left out\n"
+"  --lowest N --highest N  MIDI note range (piano rolls 21..108, others\n"
+"                      0..127), kept like the scale\n"
 "  --seed S            random seed (1); same seed, same piece\n"
 "  --program N         General MIDI program 0..127 (0 = piano)\n"
 "  --bpm B             tempo (100)\n"
@@ -166,7 +170,7 @@ int cad_cmd_generate(int argc, char **argv)
     long bars = 16, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
     long rate = 48000, pframes = -1, topk = 0;
     double temp = 1.0, thr = 0, bpm = 100, topp = 1;
-    int incl = 0, tonic = 0, bf16 = 0, c;
+    int incl = 0, tonic = 0, bf16 = 0, range_set = 0, c;
     cad_scale scale = CAD_SCALE_CHROMATIC;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
@@ -192,8 +196,8 @@ int cad_cmd_generate(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_LOW: if (cad_cli_int("generate", "lowest", optarg, 0, 127, &low)) return 2; break;
-        case O_HIGH: if (cad_cli_int("generate", "highest", optarg, 0, 127, &high)) return 2; break;
+        case O_LOW: if (cad_cli_int("generate", "lowest", optarg, 0, 127, &low)) return 2; range_set |= 1; break;
+        case O_HIGH: if (cad_cli_int("generate", "highest", optarg, 0, 127, &high)) return 2; range_set |= 2; break;
         case O_SEED: if (cad_cli_int("generate", "seed", optarg, 0, 0x7fffffffL, &seed)) return 2; break;
         case O_PROG: if (cad_cli_int("generate", "program", optarg, 0, 127, &prog)) return 2; break;
         case O_BPM: if (cad_cli_double("generate", "bpm", optarg, 10, 400, &bpm)) return 2; break;
@@ -237,6 +241,10 @@ int cad_cmd_generate(int argc, char **argv)
     cad_model_info info;
     cad_model_get_info(m, &info);
     int roll = strcmp(r->kind->name, "pianoroll") == 0;
+    if (!roll) { /* the piano's range is the piano roll's default */
+        low = range_set & 1 ? low : 0;
+        high = range_set & 2 ? high : 127;
+    }
     if (roll && (high < info.low_key || low > info.low_key + info.n_keys - 1)) {
         fprintf(stderr, "cadenza generate: the range %ld..%ld has none of the "
                         "model's keys (MIDI %d..%d)\n", low, high, info.low_key,

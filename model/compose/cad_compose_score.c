@@ -51,7 +51,8 @@ static int roll_piece(cad_composer *c, const cad_compose_opts *o,
 }
 
 /* Step after step until the decoded music is long enough (checked every
- * sixteen steps), then every step decoded at once. */
+ * sixteen steps), then every step decoded at once and the notes the
+ * constraints refuse left out. */
 static int decoded_piece(cad_composer *c, const cad_compose_opts *o,
                          cad_score *out, cad_error *e)
 {
@@ -70,7 +71,15 @@ static int decoded_piece(cad_composer *c, const cad_compose_opts *o,
         }
     }
     part = (cad_seq){c->seq.T, c->seq.width, c->seq.v};
-    return c->r->kind->decode(c->r, &part, out, e);
+    if (c->r->kind->decode(c->r, &part, out, e))
+        return -1;
+    /* the mask, on what is played (cad_compose_steps.c says why there) */
+    int kept = 0;
+    for (int i = 0; i < out->n_notes; i++)
+        if (cad_constraints_allow(&o->k, out->notes[i].pitch))
+            out->notes[kept++] = out->notes[i];
+    out->n_notes = kept;
+    return 0;
 }
 
 int cad_compose_score(const cad_model *m, const cad_repr *r,
