@@ -54,11 +54,16 @@ static int decode(cad_composer *c, cad_score *out, cad_error *e)
 }
 
 /* Queues the notes of s that start in [c->emitted, until_beat), each a
- * note-on and a note-off, while the queue has room for both; 1 if it ran
- * out of room (the rest come next time). */
+ * note-on and a note-off. A note that ends with the decoded music may
+ * only end there because the steps stop there (a performance event's
+ * note still held): unless the composer can take no more steps, it waits
+ * for more. Returns 0 when all are queued, 1 when the queue ran out of
+ * room, 2 when a note has to wait; the rest come next time. */
 static int queue_notes(cad_composer *c, const cad_constraints *k,
-                        const cad_score *s, double until_beat)
+                       const cad_score *s, double until_beat)
 {
+    const double end = cad_score_length(s);
+    const int more = c->seq.T < c->seq_cap;
     int skip = c->emitted_skip;
     for (int i = 0; i < s->n_notes; i++) {
         const cad_note *nt = &s->notes[i];
@@ -68,7 +73,10 @@ static int queue_notes(cad_composer *c, const cad_constraints *k,
             skip--;
             continue;
         }
-        if (cad_compose_room(c) < 2) /* again from here next time */
+        /* (onset + duration need not add up to the end exactly) */
+        if (more && nt->onset + nt->duration >= end - 1e-6)
+            return 2;
+        if (cad_compose_room(c) < 2)
             return 1;
         if (nt->onset > c->emitted)
             c->emitted = nt->onset, c->emitted_skip = 0;
@@ -85,26 +93,39 @@ static int queue_notes(cad_composer *c, const cad_constraints *k,
     return 0;
 }
 
-int cad_compose_decode_until(cad_composer *c, const cad_constraints *k,
-                             double until_beat, cad_error *e)
+/* Sixteen more steps, and how long the decoded music is now. */
+static int more_steps(cad_composer *c, const cad_constraints *k,
+                      cad_error *e)
 {
-    /* sixteen steps at a time, until the decoded music reaches the beat
-     * (or the composer has taken all the steps it can keep) */
-    while (c->horizon < until_beat && c->seq.T < c->seq_cap) {
-        for (int i = 0; i < 16 && c->seq.T < c->seq_cap; i++)
-            cad_compose_sample_step(c, k);
-        cad_score s;
-        if (decode(c, &s, e))
-            return -1;
-        c->horizon = cad_score_length(&s);
-        cad_score_free(&s);
-    }
-    if (until_beat <= c->emitted)
-        return 0;
+    for (int i = 0; i < 16 && c->seq.T < c->seq_cap; i++)
+        cad_compose_sample_step(c, k);
     cad_score s;
     if (decode(c, &s, e))
         return -1;
-    int rc = queue_notes(c, k, &s, until_beat);
+    c->horizon = cad_score_length(&s);
     cad_score_free(&s);
-    return rc;
+    return 0;
+}
+
+int cad_compose_decode_until(cad_composer *c, const cad_constraints *k,
+                             double until_beat, cad_error *e)
+{
+    if (until_beat <= c->emitted)
+        return 0;
+    /* until the decoded music reaches the beat (or the composer has
+     * taken all the steps it can keep) */
+    while (c->horizon < until_beat && c->seq.T < c->seq_cap)
+        if (more_steps(c, k, e))
+            return -1;
+    for (;;) {
+        cad_score s;
+        if (decode(c, &s, e))
+            return -1;
+        int rc = queue_notes(c, k, &s, until_beat);
+        cad_score_free(&s);
+        if (rc < 2)
+            return rc;
+        if (more_steps(c, k, e)) /* a note still held: hear how it ends */
+            return -1;
+    }
 }
