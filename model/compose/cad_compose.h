@@ -18,14 +18,15 @@
  *   cad_composer_advance(c, &k, until, ev, max, &n);  again and again
  *   cad_composer_free(c);
  *
- * Real time: after cad_composer_new, reset, observe_keys and advance
- * never allocate, and each advance runs a bounded number of model steps
- * (enough to fill the internal queue once), for models whose steps are
- * piano-roll frames. Other representations are decoded through their
- * kind's whole-sequence decoder, which allocates (cad_composer_realtime
- * says which case a composer is in); the plugin plays only the former.
- * cad_composer_prime encodes a score, and allocates: it is for the
- * command, not for a real-time thread.
+ * Real time: for models whose steps are piano-roll frames, reset,
+ * observe_keys and advance never allocate, and an advance runs no more
+ * model steps than lie before until_beat, stopping early when `out` is
+ * full (the plugin asks for a step or a block at a time). Other
+ * representations are decoded through their kind's whole-sequence
+ * decoder, which allocates and may look ahead of until_beat until a note
+ * is settled (cad_composer_realtime says which case a composer is in);
+ * the plugin plays only the former. cad_composer_prime encodes a score,
+ * and allocates: it is for the command, not for a real-time thread.
  *
  * This layer sees base, io, nn and music, and no BLAS: the plugin links
  * it (cad_compose_dep in model/meson.build). */
@@ -66,8 +67,9 @@ typedef struct {
 void cad_constraints_default(cad_constraints *k);
 
 /* The one mask: 1 if the constraints let `pitch` (MIDI) be played. Every
- * event a composer returns passes it (a promise: enforced on what is
- * played, not only asked of the sampler). */
+ * note-on a composer returns passes it, under the constraints of the
+ * call that composed it (a promise: enforced on what is played, not only
+ * asked of the sampler). */
 int cad_constraints_allow(const cad_constraints *k, int pitch);
 
 /* The one rule for step lengths: how many beats a model step lasts. A
@@ -85,8 +87,10 @@ typedef struct {
     uint8_t velocity; /* note-on: 1..127; note-off: 0 */
 } cad_event;
 
-/* Events a composer holds back for later calls, at most: two a key for
- * one piano-roll frame (off and on) and room for the next frames. */
+/* Events a composer holds back for later calls, at most: a piano-roll
+ * frame makes at most two a key (off and on) and runs only when they
+ * fit; a decoded representation's notes wait their turn when it is full.
+ * (1024 events are 16 kB of the composer.) */
 #define CAD_COMPOSE_QUEUE 1024
 
 /* A composer for model m, whose steps r describes (cad_repr_from_meta of
