@@ -85,7 +85,15 @@ static int write_roll(const gen_output *o, const cad_score *song, long steps,
     cad_roll roll = {0};
     int rc = -1, n_prim = 0;
     if (o->include_primer && o->primer) {
-        if (o->r->kind->encode(o->r, o->primer, &p, e))
+        /* as the composer heard it: in seconds for a model timed in them */
+        cad_score at;
+        int seconds = !(o->m->cfg.step_beats > 0);
+        if (seconds && cad_score_at_tempo(o->primer, o->bpm, &at, e))
+            goto out;
+        int bad = o->r->kind->encode(o->r, seconds ? &at : o->primer, &p, e);
+        if (seconds)
+            cad_score_free(&at);
+        if (bad)
             goto out;
         n_prim = p.T < o->primer_steps ? p.T : o->primer_steps;
     }
@@ -233,7 +241,7 @@ int cad_cmd_generate(int argc, char **argv)
     cad_score prim = {0}, song = {0};
     int rc = 1;
     if (cad_model_load_any(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e)) ||
-        cad_repr_from_meta(&m->meta, &r, &e) ||
+        cad_compose_repr(m, bpm, &r, &e) ||
         (primer && cad_score_read(primer, NULL, &prim, &e))) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         goto out;

@@ -70,6 +70,13 @@ expect_code 2 "train --repr bogus" "$CAD" train "$T/tunes" -o "$T/n.safetensors"
 expect_code 2 "train --repr-opt without =" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr events --repr-opt grid
 expect_code 1 "train --repr-opt unknown" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr events --repr-opt swing=1 $A
 # --cell for the piano roll
+# A piano roll timed in seconds (the probability-threshold system's 0.3 s
+# frames) composes on the beats those make at --bpm, its primer heard in
+# seconds through the primer's tempo map.
+expect_code 0 "train --step-seconds" "$CAD" train "$T/tunes" -o "$T/s.safetensors" --step-seconds 0.3 $A
+expect_code 0 "generate, frames in seconds" "$CAD" generate -m "$T/s.safetensors" -o "$T/s1.mid" \
+    --bars 2 --bpm 90 --primer "$T/tunes/$(ls "$T/tunes" | head -n 1)" --include-primer
+
 expect_code 0 "train --cell gru" "$CAD" train "$T/tunes" -o "$T/g.safetensors" --cell gru $A
 expect_code 0 "info gru" "$CAD" info "$T/g.safetensors"
 grep -q "layer GRU" "$T/out" && ok || bad "info does not say GRU: $(head -n 2 "$T/out")"

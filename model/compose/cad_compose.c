@@ -2,6 +2,7 @@
  * for step lengths, the queue of timed events, and piano-roll frames
  * decoded into events as they are sampled. Representations decoded from
  * whole sequences are in cad_compose_steps.c. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,11 +154,42 @@ static double step_start(cad_composer *c, const cad_constraints *k)
     return cad_composer_beat(c);
 }
 
-int cad_composer_prime(cad_composer *c, const cad_score *s, int steps,
-                       cad_error *e)
+int cad_compose_repr(const cad_model *m, double bpm, cad_repr **out,
+                     cad_error *e)
+{
+    const cad_model_config *mc = &m->cfg;
+    if (strcmp(mc->representation, "pianoroll") != 0 || mc->step_beats > 0 ||
+        !(mc->step_seconds > 0))
+        return cad_repr_from_meta(&m->meta, out, e);
+    /* a grid in seconds: the options of a piano roll on beats */
+    char step[32], low[16], keys[16];
+    snprintf(step, sizeof step, "%.17g",
+             cad_step_beats(0, mc->step_seconds, bpm));
+    snprintf(low, sizeof low, "%d", mc->low_key);
+    snprintf(keys, sizeof keys, "%d", mc->n_out);
+    cad_st_file f = {0};
+    int rc = cad_st_set_meta(&f, "repr.step_beats", step, e) ||
+             cad_st_set_meta(&f, "repr.low_key", low, e) ||
+             cad_st_set_meta(&f, "repr.keys", keys, e) ||
+             cad_repr_find("pianoroll")->create(&f, out, e);
+    cad_st_free(&f);
+    return rc ? cad_error_prefix(e, "a piano roll of %g s frames at %g bpm",
+                                 mc->step_seconds, bpm)
+              : 0;
+}
+
+int cad_composer_prime(cad_composer *c, const cad_constraints *k,
+                       const cad_score *s, int steps, cad_error *e)
 {
     cad_seq p;
-    if (c->r->kind->encode(c->r, s, &p, e))
+    cad_score at;
+    int seconds = !(c->step_beats > 0) && c->step_seconds > 0;
+    if (seconds && cad_score_at_tempo(s, k->bpm, &at, e))
+        return -1;
+    int rc = c->r->kind->encode(c->r, seconds ? &at : s, &p, e);
+    if (seconds)
+        cad_score_free(&at);
+    if (rc)
         return -1;
     for (int t = 0; t < p.T && t < steps; t++) {
         const float *step = p.v + (long)t * p.width;

@@ -93,8 +93,15 @@ typedef struct {
  * (1024 events are 16 kB of the composer.) */
 #define CAD_COMPOSE_QUEUE 1024
 
-/* A composer for model m, whose steps r describes (cad_repr_from_meta of
- * the model's file; both must outlive the composer). Fails, saying why,
+/* The representation of m's steps, from its file's metadata; for a
+ * piano roll timed in seconds (the probability-threshold system's 0.3 s
+ * frames), a piano roll on the grid of beats those seconds make at bpm
+ * (cad_step_beats), which is how a composer plays it. */
+int cad_compose_repr(const cad_model *m, double bpm, cad_repr **out,
+                     cad_error *e);
+
+/* A composer for model m, whose steps r describes (cad_compose_repr;
+ * both must outlive the composer). Fails, saying why,
  * when the model's steps are not r's. Starts reset with seed 1. */
 cad_composer *cad_composer_new(const cad_model *m, const cad_repr *r,
                                cad_error *e);
@@ -106,10 +113,12 @@ void cad_composer_free(cad_composer *c);
 void cad_composer_reset(cad_composer *c, uint64_t seed);
 
 /* Plays the first `steps` encoded steps of s into the network (all of
- * them if it has fewer), as the model's own: the command's --primer.
- * No events come of it, and the beat stays where it was. Allocates. */
-int cad_composer_prime(cad_composer *c, const cad_score *s, int steps,
-                       cad_error *e);
+ * them if it has fewer), as the model's own: the command's --primer. A
+ * model timed in seconds hears s in seconds, on its grid at k->bpm
+ * (cad_score_at_tempo). No events come of it, and the beat stays where
+ * it was. Allocates. */
+int cad_composer_prime(cad_composer *c, const cad_constraints *k,
+                       const cad_score *s, int steps, cad_error *e);
 
 /* Listen mode (piano rolls): keys[128], nonzero for each MIDI note the
  * player held during one step, observed as the model's next step. The

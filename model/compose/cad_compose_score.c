@@ -91,7 +91,8 @@ int cad_compose_score(const cad_model *m, const cad_repr *r,
         return -1;
     int rc = -1;
     cad_composer_reset(c, o->seed);
-    if (o->primer && cad_composer_prime(c, o->primer, o->primer_steps, e))
+    if (o->primer &&
+        cad_composer_prime(c, &o->k, o->primer, o->primer_steps, e))
         goto out;
     if (!c->roll) {
         rc = decoded_piece(c, o, out, e);
