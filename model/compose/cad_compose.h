@@ -10,12 +10,13 @@
  *
  * Life of a composer:
  *
- *   c = cad_composer_new(model, repr, &e);   allocates all it will need
- *   cad_composer_reset(c, seed);             silence, beat 0, the seed
- *   cad_composer_prime(c, score, n, &e);     optional: play a primer in
- *   cad_composer_observe_keys(c, keys);      or: the player's notes of one
- *                                            step (listen mode)
- *   cad_composer_advance(c, &k, until, ev, max, &n);  again and again
+ *   cad_compose_repr(model, bpm, &repr, &e);  what its steps are
+ *   c = cad_composer_new(model, repr, &e);    allocates all it will need
+ *   cad_composer_reset(c, seed);              silence, beat 0, the seed
+ *   cad_composer_prime(c, &k, score, n, &e);  optional: play a primer in
+ *   cad_composer_observe_keys(c, &k, keys);   or: the player's notes of
+ *                                             one step (listen mode)
+ *   cad_composer_advance(c, &k, until, ev, max, &n, &e);  again and again
  *   cad_composer_free(c);
  *
  * Real time: for models whose steps are piano-roll frames, reset,
