@@ -2,6 +2,7 @@
  * for step lengths, the queue of timed events, and piano-roll frames
  * decoded into events as they are sampled. Representations decoded from
  * whole sequences are in cad_compose_steps.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,8 @@ static void roll_step(cad_composer *c, const cad_constraints *k)
     cad_sample_params sp = {k->temperature, k->threshold, c->allowed,
                             k->max_notes, k->top_k, k->top_p};
     cad_gen_sample(c->g, &sp, &c->rng, c->frame);
+    /* a note-on of velocity 0 is a note-off in MIDI: never send one */
+    int vel = k->velocity < 1 ? 1 : k->velocity > 127 ? 127 : k->velocity;
     for (int i = 0; i < c->n_keys; i++) {
         int p = c->low_key + i, was = c->sounding[p];
         int is = c->frame[i] && c->allowed[i];
@@ -287,7 +290,7 @@ static void roll_step(cad_composer *c, const cad_constraints *k)
         if (was && (!is || strike))
             cad_compose_push(c, beat, CAD_EVENT_NOTE_OFF, p, 0);
         if (is && (!was || strike))
-            cad_compose_push(c, beat, CAD_EVENT_NOTE_ON, p, k->velocity);
+            cad_compose_push(c, beat, CAD_EVENT_NOTE_ON, p, vel);
         c->sounding[p] = (uint8_t)is;
     }
     c->steps++;
@@ -318,6 +321,8 @@ int cad_composer_advance(cad_composer *c, const cad_constraints *k,
                          cad_error *e)
 {
     *n = 0;
+    if (isnan(until_beat)) /* no beat: nothing lies before it */
+        return 0;
     if (!c->roll) {
         int rc = cad_compose_decode_until(c, k, until_beat, e);
         if (rc < 0)

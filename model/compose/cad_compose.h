@@ -59,7 +59,8 @@ typedef struct {
     int key;           /* tonic, pitch class 0..11 (C = 0) */
     cad_scale scale;   /* the notes of the scale on that tonic */
     int low, high;     /* MIDI range, inclusive */
-    int velocity;      /* 1..127, for representations that keep none */
+    int velocity;      /* 1..127 (clamped), for representations that keep
+                          none */
     double bpm;        /* the tempo, for models whose steps are in seconds */
 } cad_constraints;
 

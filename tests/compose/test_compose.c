@@ -2,6 +2,8 @@
  * whose every frame is known: the events it must give, their order and
  * beats, whole pieces, the bounded queue, the step-length rule, listen
  * mode and reset. */
+#include <math.h>
+
 #include "compose_fixture.h"
 
 enum { MAXEV = 4096 };
@@ -93,6 +95,16 @@ static void test_events(void)
     CHECK(cad_composer_advance(c, &k, 1000, got, 3, &n, &e) == 1 && n == 3);
     CHECKF(cad_composer_steps(c) <= 2, "%ld steps for 3 events",
            cad_composer_steps(c));
+    /* a velocity out of range is clamped: 0 would be a note-off */
+    int n1;
+    for (int v = 0; v < 2; v++) {
+        cad_composer_reset(c, 7);
+        k.velocity = v ? 300 : 0;
+        cad_composer_advance(c, &k, 0.5, got, MAXEV, &n1, &e);
+        CHECKF(n1 == 2 && got[0].velocity == (v ? 127 : 1), "velocity %d: %d",
+               k.velocity, n1 ? got[0].velocity : -1);
+    }
+    k.velocity = 99;
     /* the mask: key 60 below the range is never played */
     cad_composer_reset(c, 7);
     k.low = 61;
@@ -188,6 +200,10 @@ static void test_step_rule(void)
     CHECKF(n == 4 && got[0].beat == 1.0 && got[2].beat == 2.0,
            "%d events at %g, %g", n, got[0].beat, n > 2 ? got[2].beat : -1);
     CHECK(cad_composer_beat(c) == 3.0);
+    /* no beat at all: nothing composed */
+    long before = cad_composer_steps(c);
+    CHECK(cad_composer_advance(c, &k, NAN, got, MAXEV, &n, &e) == 0 && n == 0 &&
+          cad_composer_steps(c) == before);
     /* no tempo for a model in seconds: an error, not a hang */
     k.bpm = 0;
     CHECK(cad_composer_advance(c, &k, 10, got, MAXEV, &n, &e) == -1);
