@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     uint8_t frame[8192];
     cad_rng r;
     cad_rng_seed(&r, 1);
-    cad_sample_params p = {1.0f, 0.0f, NULL, 0};
+    cad_sample_params p = {.temperature = 1.0f};
     for (int i = 0; i < 100; i++) /* warm caches */
         cad_gen_sample(g, &p, &r, frame);
     for (int i = 0; i < steps; i++) {

@@ -1,8 +1,8 @@
-/* Data and composition for models of any representation but the piano
- * roll (music/cad_repr.h): reading MIDI folders as scores, split as the
+/* Data for models of any representation but the piano roll
+ * (music/cad_repr.h): reading MIDI folders as scores, split as the
  * piano-roll loader splits them (train.txt / valid.txt when the folder has
- * them), encoding them into sequences, and composing step by step with a
- * model whose steps a representation decodes into music. */
+ * them), and encoding them into sequences. Composing with any model is
+ * model/compose/'s. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,100 +142,6 @@ int cad_cli_encode_scores(const cad_repr *r, const cad_cli_scores *s,
         }
     }
     return 0;
-}
-
-/* ---- composing -------------------------------------------------------- */
-
-/* A sampled 0/1 frame as the representation's step (the class of each
- * CLASS field, the bits of each BITS field), for models whose one head
- * covers the whole expanded step. */
-static void frame_to_step(const cad_layout *l, const uint8_t *frame,
-                          float *step)
-{
-    for (int i = 0; i < l->n_fields; i++) {
-        const cad_field *f = &l->field[i];
-        if (f->kind == CAD_FIELD_BITS) {
-            for (int k = 0; k < f->size; k++)
-                step[f->offset + k] = frame[k];
-        } else {
-            int c = 0;
-            while (c < f->size && !frame[c])
-                c++;
-            step[f->offset] = c < f->size ? (float)c : 0.0f;
-        }
-        frame += f->size;
-    }
-}
-
-int cad_cli_compose(const cad_model *m, const cad_repr *r,
-                    const cad_cli_compose_opts *o, cad_score *out,
-                    cad_error *e)
-{
-    const cad_layout *l = &r->layout;
-    const int K = cad_layout_expanded_width(l);
-    /* A fields head samples whole steps; the others sample a 0/1 frame,
-     * which reads back as bits or one class. */
-    const int by_step = m->cfg.head == CAD_HEAD_FIELDS;
-    if (K != m->cfg.n_in || K != m->cfg.n_out)
-        return cad_error_set(e, "the model reads %d values a step, its "
-                                "representation %d", m->cfg.n_in, K);
-    cad_gen *g = cad_gen_new(m, e);
-    uint8_t *frame = calloc((size_t)K, 1);
-    float *full = calloc((size_t)K, sizeof *full);
-    cad_seq q = {0};
-    int rc = -1, T = 0;
-    if (!g || !frame || !full || cad_seq_init(&q, o->max_steps, l->width, e)) {
-        if (g && (!frame || !full))
-            cad_error_set(e, "out of memory");
-        goto out;
-    }
-    /* the primer's steps first, as if the model had played them */
-    if (o->primer) {
-        cad_seq p;
-        if (r->kind->encode(r, o->primer, &p, e))
-            goto out;
-        for (int t = 0; t < p.T && t < o->primer_steps; t++) {
-            if (by_step) {
-                cad_gen_observe_step(g, p.v + (long)t * p.width);
-                continue;
-            }
-            cad_layout_expand(l, p.v + (long)t * p.width, full);
-            for (int k = 0; k < K; k++)
-                frame[k] = full[k] > 0.5f;
-            cad_gen_observe(g, frame);
-        }
-        cad_seq_free(&p);
-    }
-    cad_rng rng;
-    cad_rng_seed(&rng, o->seed);
-    cad_sample_params sp = {o->temperature, 0.0f, NULL, 0};
-    /* until the decoded music is long enough: checked every 16 steps */
-    for (T = 0; T < o->max_steps; T++) {
-        if (by_step) {
-            cad_gen_sample_step(g, &sp, &rng, q.v + (long)T * l->width);
-        } else {
-            cad_gen_sample(g, &sp, &rng, frame);
-            frame_to_step(l, frame, q.v + (long)T * l->width);
-        }
-        if (T % 16 == 15) {
-            cad_seq part = {T + 1, l->width, q.v};
-            cad_score sc;
-            if (r->kind->decode(r, &part, &sc, e))
-                goto out;
-            double len = cad_score_length(&sc);
-            cad_score_free(&sc);
-            if (len >= o->beats)
-                break;
-        }
-    }
-    q.T = T < o->max_steps ? T + 1 : o->max_steps;
-    rc = r->kind->decode(r, &q, out, e);
-out:
-    cad_seq_free(&q);
-    free(frame);
-    free(full);
-    cad_gen_free(g);
-    return rc;
 }
 
 /* ---- training data ---------------------------------------------------- */

@@ -3,7 +3,6 @@
 #ifndef CAD_CLI_REPR_H
 #define CAD_CLI_REPR_H
 
-#include "cad_model.h"
 #include "cad_repr.h"
 #include "cad_score.h"
 
@@ -27,20 +26,5 @@ int cad_cli_encode_scores(const cad_repr *r, const cad_cli_scores *s,
  * and encodes both sets. Prints what it read; -1 after printing why. */
 int cad_cli_repr_data(cad_repr *r, const char *const *paths, int n,
                       double vsplit, cad_seq_set *train, cad_seq_set *valid);
-
-typedef struct {
-    double beats;          /* stop once the decoded music is this long */
-    int max_steps;         /* and never take more steps than this */
-    float temperature;
-    uint64_t seed;
-    const cad_score *primer; /* or NULL */
-    int primer_steps;      /* how many of its encoded steps to play in */
-} cad_cli_compose_opts;
-
-/* Composes with m, whose steps r decodes: samples step after step (after
- * the primer's), and decodes them into out. */
-int cad_cli_compose(const cad_model *m, const cad_repr *r,
-                    const cad_cli_compose_opts *o, cad_score *out,
-                    cad_error *e);
 
 #endif

@@ -1,18 +1,20 @@
-/* cadenza generate: compose a piece frame by frame with a model, primed by
- * the start of a MIDI file if given (seed 001), with temperature, seed
- * 001's probability threshold, and a key/scale/range mask; write MIDI and
- * optionally bounce it to WAV. */
+/* cadenza generate: compose a piece with a model of any representation
+ * through the one composition path (model/compose/), primed by the start
+ * of a MIDI file if given, with temperature, top-k/top-p, the probability
+ * threshold and a key/scale/range mask; write MIDI and optionally bounce
+ * it to WAV. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_compose.h"
 #include "cad_model.h"
 #include "cad_render.h"
+#include "cad_roll.h"
 #include "cad_scale.h"
 #include "cli.h"
-#include "cli_repr.h"
 
 static void help(FILE *f)
 {
@@ -26,13 +28,22 @@ static void help(FILE *f)
 "  --bars N            length in 4/4 bars (16)\n"
 "  --temperature T     0 = always the likeliest choice, 1 = the model's own\n"
 "                      distribution, higher = wilder (1.0)\n"
-"  --threshold P       never play a key whose probability is below P (0)\n"
-"  --max-notes N       at most N simultaneous keys, the highest: 1 keeps\n"
-"                      the melody (0 = no limit)\n"
+"  --top-k K           choose only among the K likeliest notes, tokens or\n"
+"                      events (0 = all; not for piano rolls, whose keys are\n"
+"                      chosen one by one)\n"
+"  --top-p P           and only among the fewest likeliest whose probability\n"
+"                      reaches P (1 = all)\n"
+"  --threshold P       piano rolls: never play a key whose probability is\n"
+"                      below P (0)\n"
+"  --max-notes N       piano rolls: at most N simultaneous keys, the\n"
+"                      highest: 1 keeps the melody (0 = no limit)\n"
 "  --key K --scale S   keep to a scale, e.g. --key D --scale minor\n"
 "                      (scales: chromatic major minor harmonic-minor dorian\n"
-"                      mixolydian pentatonic minor-pentatonic)\n"
-"  --lowest N --highest N  MIDI note range (21..108)\n"
+"                      mixolydian pentatonic minor-pentatonic); a piano roll\n"
+"                      never samples other keys, other models' notes outside\n"
+"                      it are left out\n"
+"  --lowest N --highest N  MIDI note range (piano rolls 21..108, others\n"
+"                      0..127), kept like the scale\n"
 "  --seed S            random seed (1); same seed, same piece\n"
 "  --program N         General MIDI program 0..127 (0 = piano)\n"
 "  --bpm B             tempo (100)\n"
@@ -44,59 +55,108 @@ static void help(FILE *f)
 "                      (`cadenza eval --bf16` measures the cost)\n");
 }
 
-/* A model of another representation than the piano roll (its metadata
- * names it): composed step by step and decoded (cli_repr.c). The
- * piano-roll controls (threshold, key mask, max notes) do not apply. */
-static int generate_repr(const cad_model *m, const char *primer,
-                         int primer_steps, cad_cli_compose_opts *co,
-                         int program, const char *out, const char *wav,
-                         const char *sf, int rate)
+/* What was composed, written: a piano roll of the 88 keys as frames
+ * (format 0, a held key one note, as `cadenza generate` has always written
+ * it), anything else as a score. */
+typedef struct {
+    const cad_model *m;
+    const cad_repr *r;
+    const cad_score *primer; /* or NULL */
+    int primer_steps, include_primer, program, velocity;
+    double bpm, step; /* the model's step in beats at bpm */
+    const char *out;
+} gen_output;
+
+/* The 88-key piano roll without onset bits, which the frame writer
+ * takes as it is. */
+static int is_plain_roll(const gen_output *o)
 {
-    cad_error e;
-    cad_repr *r = NULL;
-    cad_score prim = {0}, song = {0};
-    int rc = 1;
-    if (cad_repr_from_meta(&m->meta, &r, &e) ||
-        (primer && cad_score_read(primer, NULL, &prim, &e))) {
-        fprintf(stderr, "cadenza generate: %s\n", e.msg);
-        goto out;
-    }
-    co->primer = primer ? &prim : NULL;
-    co->primer_steps = primer_steps;
-    if (cad_cli_compose(m, r, co, &song, &e)) {
-        fprintf(stderr, "cadenza generate: %s\n", e.msg);
-        goto out;
-    }
-    song.program = program;
-    if (cad_score_write(&song, out, &e)) {
-        fprintf(stderr, "cadenza generate: %s\n", e.msg);
-        goto out;
-    }
-    printf("wrote %s: %d notes in %.1f beats (%s representation, one step per %s)\n", out,
-           song.n_notes, cad_score_length(&song), r->kind->name, r->kind->unit);
-    if (wav) {
-        cad_render_opts ro;
-        cad_render_opts_default(&ro);
-        ro.soundfont = sf;
-        ro.rate = rate;
-        if (cad_render_midi_to_wav(out, wav, &ro, &e)) {
-            fprintf(stderr, "cadenza generate: %s\n", e.msg);
+    return strcmp(o->r->kind->name, "pianoroll") == 0 &&
+           o->r->layout.n_fields == 1 && o->m->cfg.n_out == CAD_ROLL_KEYS &&
+           o->m->cfg.low_key == CAD_ROLL_LOW;
+}
+
+/* Frames: the primer's own (with --include-primer), then the steps
+ * composed, every note on the frames it covers. */
+static int write_roll(const gen_output *o, const cad_score *song, long steps,
+                      cad_error *e)
+{
+    cad_seq p = {0};
+    cad_roll roll = {0};
+    int rc = -1, n_prim = 0;
+    if (o->include_primer && o->primer) {
+        /* as the composer heard it: in seconds for a model timed in them */
+        cad_score at;
+        int seconds = !(o->m->cfg.step_beats > 0);
+        if (seconds && cad_score_at_tempo(o->primer, o->bpm, &at, e))
             goto out;
-        }
-        printf("wrote %s\n", wav);
+        int bad = o->r->kind->encode(o->r, seconds ? &at : o->primer, &p, e);
+        if (seconds)
+            cad_score_free(&at);
+        if (bad)
+            goto out;
+        n_prim = p.T < o->primer_steps ? p.T : o->primer_steps;
     }
+    if (cad_roll_init(&roll, n_prim + (int)steps, e))
+        goto out;
+    for (int t = 0; t < n_prim; t++)
+        for (int k = 0; k < CAD_ROLL_KEYS; k++)
+            roll.on[(long)t * CAD_ROLL_KEYS + k] = p.v[(long)t * p.width + k] > 0.5f;
+    uint8_t *gen = roll.on + (long)n_prim * CAD_ROLL_KEYS;
+    for (int i = 0; i < song->n_notes; i++) {
+        const cad_note *nt = &song->notes[i];
+        long a = lround(nt->onset / o->step);
+        long b = lround((nt->onset + nt->duration) / o->step);
+        for (long t = a; t < b && t < steps; t++)
+            gen[t * CAD_ROLL_KEYS + nt->pitch - CAD_ROLL_LOW] = 1;
+    }
+    cad_roll_midi_opts mo;
+    cad_roll_midi_opts_default(&mo);
+    mo.program = o->program;
+    mo.bpm = o->bpm;
+    mo.velocity = o->velocity;
+    mo.step_beats = o->step;
+    if (cad_roll_write_midi(&roll, &mo, o->out, e))
+        goto out;
+    long notes = 0, silent = 0;
+    for (long i = 0; i < steps * CAD_ROLL_KEYS; i++)
+        notes += gen[i] && (i < CAD_ROLL_KEYS || !gen[i - CAD_ROLL_KEYS]);
+    for (long t = 0; t < steps; t++)
+        silent += memchr(gen + t * CAD_ROLL_KEYS, 1, CAD_ROLL_KEYS) == NULL;
+    /* Settings that leave the model little to play are easy to reach
+     * (a high threshold, a narrow range, a scale the model never uses):
+     * say so rather than hand over a silent file without a word. */
+    if (silent * 2 > steps)
+        fprintf(stderr, "cadenza generate: warning: %ld of %ld frames are "
+                        "silent; --threshold, --lowest/--highest, --key/--scale "
+                        "or --max-notes may leave the model too little to "
+                        "play\n", silent, steps);
+    printf("wrote %s: %d frames (%g beats at %g bpm), %ld note onsets\n",
+           o->out, roll.n_frames, steps * o->step, o->bpm, notes);
     rc = 0;
 out:
-    if (primer)
-        cad_score_free(&prim);
-    cad_score_free(&song);
-    cad_repr_free(r);
+    cad_seq_free(&p);
+    cad_roll_free(&roll);
     return rc;
+}
+
+static int write_output(const gen_output *o, cad_score *song, long steps,
+                        cad_error *e)
+{
+    if (is_plain_roll(o))
+        return write_roll(o, song, steps, e);
+    song->program = o->program;
+    if (cad_score_write(song, o->out, e))
+        return -1;
+    printf("wrote %s: %d notes in %.1f beats (%s representation, %ld %ss)\n",
+           o->out, song->n_notes, cad_score_length(song), o->r->kind->name,
+           steps, o->r->kind->unit);
+    return 0;
 }
 
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
        O_KEY, O_SCALE, O_LOW, O_HIGH, O_SEED, O_PROG, O_BPM, O_VEL, O_WAV,
-       O_SF, O_RATE, O_BF16 };
+       O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP };
 
 int cad_cmd_generate(int argc, char **argv)
 {
@@ -112,12 +172,13 @@ int cad_cmd_generate(int argc, char **argv)
         {"velocity", required_argument, 0, O_VEL}, {"wav", required_argument, 0, O_WAV},
         {"soundfont", required_argument, 0, O_SF}, {"rate", required_argument, 0, O_RATE},
         {"bf16", no_argument, 0, O_BF16},
+        {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *primer = NULL, *wav = NULL, *sf = NULL;
     long bars = 16, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
-    long rate = 48000, pframes = -1;
-    double temp = 1.0, thr = 0, bpm = 100;
-    int incl = 0, tonic = 0, bf16 = 0, c;
+    long rate = 48000, pframes = -1, topk = 0;
+    double temp = 1.0, thr = 0, bpm = 100, topp = 1;
+    int incl = 0, tonic = 0, bf16 = 0, range_set = 0, c;
     cad_scale scale = CAD_SCALE_CHROMATIC;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
@@ -143,14 +204,16 @@ int cad_cmd_generate(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_LOW: if (cad_cli_int("generate", "lowest", optarg, 0, 127, &low)) return 2; break;
-        case O_HIGH: if (cad_cli_int("generate", "highest", optarg, 0, 127, &high)) return 2; break;
+        case O_LOW: if (cad_cli_int("generate", "lowest", optarg, 0, 127, &low)) return 2; range_set |= 1; break;
+        case O_HIGH: if (cad_cli_int("generate", "highest", optarg, 0, 127, &high)) return 2; range_set |= 2; break;
         case O_SEED: if (cad_cli_int("generate", "seed", optarg, 0, 0x7fffffffL, &seed)) return 2; break;
         case O_PROG: if (cad_cli_int("generate", "program", optarg, 0, 127, &prog)) return 2; break;
         case O_BPM: if (cad_cli_double("generate", "bpm", optarg, 10, 400, &bpm)) return 2; break;
         case O_VEL: if (cad_cli_int("generate", "velocity", optarg, 1, 127, &vel)) return 2; break;
         case O_WAV: wav = optarg; break;
         case O_BF16: bf16 = 1; break;
+        case O_TOPK: if (cad_cli_int("generate", "top-k", optarg, 0, 1000000, &topk)) return 2; break;
+        case O_TOPP: if (cad_cli_double("generate", "top-p", optarg, 0, 1, &topp)) return 2; break;
         case O_SF: sf = optarg; break;
         case O_RATE: if (cad_cli_int("generate", "rate", optarg, 8000, 192000, &rate)) return 2; break;
         case 'h': help(stdout); return 0;
@@ -173,100 +236,60 @@ int cad_cmd_generate(int argc, char **argv)
     if (cad_cli_check_paths("generate", ins, 3, outs, wav ? 2 : 1))
         return 1;
     cad_error e;
-    cad_model *m;
-    if (cad_model_load_any(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
+    cad_model *m = NULL;
+    cad_repr *r = NULL;
+    cad_score prim = {0}, song = {0};
+    int rc = 1;
+    if (cad_model_load_any(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e)) ||
+        cad_compose_repr(m, bpm, &r, &e) ||
+        (primer && cad_score_read(primer, NULL, &prim, &e))) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
-        return 1;
-    }
-    if (strcmp(m->cfg.representation, "pianoroll") != 0) {
-        /* another representation: its steps decoded into music */
-        cad_cli_compose_opts co = {bars * 4.0, 1 << 16, (float)temp,
-                                   (uint64_t)seed, NULL, 0};
-        int rc = generate_repr(m, primer, (int)(pframes >= 0 ? pframes : 1 << 20),
-                               &co, (int)prog, out, wav, sf, (int)rate);
-        cad_model_free(m);
-        return rc;
+        goto out;
     }
     cad_model_info info;
     cad_model_get_info(m, &info);
-    /* A frame's length in quarter notes at this tempo. */
-    double step = info.step_beats > 0 ? info.step_beats : info.step_seconds * bpm / 60.0;
-    int rc = 1;
-    cad_gen *g = cad_gen_new(m, &e);
-    cad_roll prim = {0}, song = {0};
-    uint8_t *allowed = malloc((size_t)info.n_keys);
-    if (!g || !allowed) {
-        fprintf(stderr, "cadenza generate: %s\n", g ? "out of memory" : e.msg);
-        goto out;
+    int roll = strcmp(r->kind->name, "pianoroll") == 0;
+    if (!roll) { /* the piano's range is the piano roll's default */
+        low = range_set & 1 ? low : 0;
+        high = range_set & 2 ? high : 127;
     }
-    if (high < info.low_key || low > info.low_key + info.n_keys - 1 || low > high) {
+    if (roll && (high < info.low_key || low > info.low_key + info.n_keys - 1)) {
         fprintf(stderr, "cadenza generate: the range %ld..%ld has none of the "
                         "model's keys (MIDI %d..%d)\n", low, high, info.low_key,
                 info.low_key + info.n_keys - 1);
         rc = 2;
         goto out;
     }
-    cad_scale_mask(tonic, scale, (int)low, (int)high, info.low_key, info.n_keys, allowed);
-    if (primer) {
-        cad_roll_opts ro;
-        cad_roll_opts_default(&ro);
-        ro.step_beats = info.step_beats;
-        ro.step_seconds = info.step_seconds;
-        if (cad_roll_from_midi_file(primer, &ro, &prim, &e)) {
-            fprintf(stderr, "cadenza generate: primer: %s\n", e.msg);
-            goto out;
-        }
-        if (pframes >= 0 && pframes < prim.n_frames)
-            prim.n_frames = (int)pframes;
-    }
-    int n_gen = (int)ceil(bars * 4.0 / step);
-    int n_out = n_gen + (incl ? prim.n_frames : 0);
-    if (cad_roll_init(&song, n_out, &e)) {
+    cad_compose_opts co = {.seed = (uint64_t)seed, .beats = bars * 4.0,
+                           .primer = primer ? &prim : NULL,
+                           .primer_steps = pframes >= 0 ? (int)pframes : 1 << 20};
+    cad_constraints_default(&co.k);
+    co.k.temperature = (float)temp;
+    co.k.top_k = (int)topk;
+    co.k.top_p = (float)topp;
+    co.k.threshold = (float)thr;
+    co.k.max_notes = (int)maxn;
+    co.k.key = tonic;
+    co.k.scale = scale;
+    co.k.low = (int)low;
+    co.k.high = (int)high;
+    co.k.velocity = (int)vel;
+    co.k.bpm = bpm;
+    long steps;
+    gen_output go = {m, r, primer ? &prim : NULL, co.primer_steps, incl,
+                     (int)prog, (int)vel, bpm,
+                     cad_step_beats(info.step_beats, info.step_seconds, bpm), out};
+    if (cad_compose_score(m, r, &co, &song, &steps, &e) ||
+        write_output(&go, &song, steps, &e)) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         goto out;
     }
-    const int K = info.n_keys;
-    for (int f = 0; f < prim.n_frames; f++)
-        cad_gen_observe(g, prim.on + (long)f * K);
-    if (incl)
-        memcpy(song.on, prim.on, (size_t)prim.n_frames * K);
-    cad_rng rng;
-    cad_rng_seed(&rng, (uint64_t)seed);
-    cad_sample_params sp = {(float)temp, (float)thr, allowed, (int)maxn};
-    uint8_t *dst = song.on + (long)(incl ? prim.n_frames : 0) * K;
-    for (int f = 0; f < n_gen; f++)
-        cad_gen_sample(g, &sp, &rng, dst + (long)f * K);
-    cad_roll_midi_opts mo;
-    cad_roll_midi_opts_default(&mo);
-    mo.program = (int)prog;
-    mo.bpm = bpm;
-    mo.velocity = (int)vel;
-    mo.step_beats = step;
-    if (cad_roll_write_midi(&song, &mo, out, &e)) {
-        fprintf(stderr, "cadenza generate: %s\n", e.msg);
-        goto out;
-    }
-    long notes = 0, silent = 0;
-    for (long i = 0; i < (long)n_gen * K; i++)
-        notes += dst[i] && (i < K || !dst[i - K]);
-    for (int f = 0; f < n_gen; f++)
-        silent += memchr(dst + (long)f * K, 1, (size_t)K) == NULL;
-    /* Settings that leave the model little to play are easy to reach
-     * (a high threshold, a narrow range, a scale the model never uses):
-     * say so rather than hand over a silent file without a word. */
-    if (silent * 2 > n_gen)
-        fprintf(stderr, "cadenza generate: warning: %ld of %d frames are "
-                        "silent; --threshold, --lowest/--highest, --key/--scale "
-                        "or --max-notes may leave the model too little to "
-                        "play\n", silent, n_gen);
-    printf("wrote %s: %d frames (%ld bars at %g bpm), %ld note onsets\n", out,
-           n_out, bars, bpm, notes);
     if (wav) {
-        cad_render_opts r;
-        cad_render_opts_default(&r);
-        r.soundfont = sf;
-        r.rate = (int)rate;
-        if (cad_render_midi_to_wav(out, wav, &r, &e)) {
+        cad_render_opts ro;
+        cad_render_opts_default(&ro);
+        ro.soundfont = sf;
+        ro.rate = (int)rate;
+        if (cad_render_midi_to_wav(out, wav, &ro, &e)) {
             fprintf(stderr, "cadenza generate: %s\n", e.msg);
             goto out;
         }
@@ -274,10 +297,9 @@ int cad_cmd_generate(int argc, char **argv)
     }
     rc = 0;
 out:
-    free(allowed);
-    cad_roll_free(&prim);
-    cad_roll_free(&song);
-    cad_gen_free(g);
+    cad_score_free(&prim);
+    cad_score_free(&song);
+    cad_repr_free(r);
     cad_model_free(m);
     return rc;
 }

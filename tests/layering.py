@@ -27,14 +27,20 @@ LAYERS = {
     "io": ("io/cad_midi.c", "cad_file.h",
            ["cad_layer.h", "cad_score.h", "cad_model_train.h"]),
     "nn": ("nn/cad_gen.c", "cad_safetensors.h",
-           ["cad_score.h", "cad_roll.h", "cad_layer_train.h", "cad_train.h"]),
+           ["cad_score.h", "cad_roll.h", "cad_layer_train.h", "cad_train.h",
+            "cad_compose.h"]),
     # base's sequences are what music and train share without seeing
     # each other
     "train": ("train/cad_train.c", "cad_model.h",
               ["cad_score.h", "cad_repr.h", "cad_roll.h"]),
     "music": ("music/cad_score.c", "cad_midi.h",
               ["cad_layer.h", "cad_model.h", "cad_kernels.h",
-               "cad_model_train.h", "cad_train.h"]),
+               "cad_model_train.h", "cad_train.h", "cad_compose.h"]),
+    # compose joins networks and music, and must not need BLAS: the
+    # plugin links it
+    "compose": ("compose/cad_compose.c", "cad_repr.h",
+                ["cad_train.h", "cad_model_train.h", "cad_layer_train.h",
+                 "cad_optim.h"]),
 }
 
 passed = failed = 0

@@ -60,7 +60,7 @@ static double fit(cad_head_kind head, cad_opt_kind opt, float lr, int epochs,
     cad_gen *g = cad_gen_new(m, &e);
     cad_rng rng;
     cad_rng_seed(&rng, 1);
-    cad_sample_params p = {0.0f, 0.0f, NULL, 0};
+    cad_sample_params p = {.temperature = 0.0f};
     uint8_t frame[88];
     *replay_ok = 1;
     for (int f = 0; f < FRAMES; f++) {

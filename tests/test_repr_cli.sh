@@ -37,6 +37,11 @@ for repr in events tokens text; do
     expect_code 0 "generate $repr, primer" "$CAD" generate -m "$m" -o "$T/c.mid" --bars 4 \
         --primer "$T/tunes/$(ls "$T/tunes" | head -n 1)" --primer-frames 40
     expect_code 0 "generate $repr, bf16" "$CAD" generate -m "$m" -o "$T/d.mid" --bars 4 --bf16
+    # top-k 1 leaves only the likeliest choice: what temperature 0 takes
+    expect_code 0 "generate $repr, top-k 1" "$CAD" generate -m "$m" -o "$T/k1.mid" --bars 4 --top-k 1 --seed 3
+    expect_code 0 "generate $repr, greedy" "$CAD" generate -m "$m" -o "$T/t0.mid" --bars 4 --temperature 0
+    cmp -s "$T/k1.mid" "$T/t0.mid" && ok || bad "$repr: --top-k 1 is not the likeliest choice"
+    expect_code 0 "generate $repr, top-p" "$CAD" generate -m "$m" -o "$T/p.mid" --bars 4 --top-p 0.5 --top-k 20
     expect_code 0 "eval $repr" "$CAD" eval -m "$m" "$T/tunes" --split train
     nll=$(tail -n 1 "$T/out")
     awk -v v="$nll" 'BEGIN { exit !(v > 0 && v < 20) }' && ok || bad "eval $repr: NLL '$nll'"
@@ -65,6 +70,13 @@ expect_code 2 "train --repr bogus" "$CAD" train "$T/tunes" -o "$T/n.safetensors"
 expect_code 2 "train --repr-opt without =" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr events --repr-opt grid
 expect_code 1 "train --repr-opt unknown" "$CAD" train "$T/tunes" -o "$T/n.safetensors" --repr events --repr-opt swing=1 $A
 # --cell for the piano roll
+# A piano roll timed in seconds (the probability-threshold system's 0.3 s
+# frames) composes on the beats those make at --bpm, its primer heard in
+# seconds through the primer's tempo map.
+expect_code 0 "train --step-seconds" "$CAD" train "$T/tunes" -o "$T/s.safetensors" --step-seconds 0.3 $A
+expect_code 0 "generate, frames in seconds" "$CAD" generate -m "$T/s.safetensors" -o "$T/s1.mid" \
+    --bars 2 --bpm 90 --primer "$T/tunes/$(ls "$T/tunes" | head -n 1)" --include-primer
+
 expect_code 0 "train --cell gru" "$CAD" train "$T/tunes" -o "$T/g.safetensors" --cell gru $A
 expect_code 0 "info gru" "$CAD" info "$T/g.safetensors"
 grep -q "layer GRU" "$T/out" && ok || bad "info does not say GRU: $(head -n 2 "$T/out")"

@@ -145,6 +145,31 @@ double cad_score_seconds(const cad_score *s, double beat)
     return t;
 }
 
+int cad_score_at_tempo(const cad_score *in, double bpm, cad_score *out,
+                       cad_error *e)
+{
+    if (cad_score_init_at(out, bpm, e))
+        return -1;
+    const double beats_per_second = bpm / 60.0;
+    for (int i = 0; i < in->n_notes; i++) {
+        cad_note n = in->notes[i];
+        double a = cad_score_seconds(in, n.onset);
+        double b = cad_score_seconds(in, n.onset + n.duration);
+        n.onset = a * beats_per_second;
+        n.duration = (b - a) * beats_per_second;
+        if (cad_score_push(out, &n, e)) {
+            cad_score_free(out);
+            return -1;
+        }
+    }
+    cad_score_sort(out);
+    out->key_sharps = in->key_sharps;
+    out->key_minor = in->key_minor;
+    out->has_key = in->has_key;
+    out->program = in->program;
+    return 0;
+}
+
 double cad_score_beat_at(const cad_score *s, double seconds)
 {
     double t = 0;

@@ -80,6 +80,12 @@ double cad_score_length(const cad_score *s);
 /* Seconds at a beat, and the beat at a time in seconds, by the tempo map. */
 double cad_score_seconds(const cad_score *s, double beat);
 double cad_score_beat_at(const cad_score *s, double seconds);
+/* The same notes at a steady tempo, each where it falls in seconds: what
+ * a grid of seconds (a piano roll timed in seconds) sees of a piece, on a
+ * grid of beats at bpm. Key and program are kept; the metre is 4/4 (bars
+ * in seconds are no bars). */
+int cad_score_at_tempo(const cad_score *in, double bpm, cad_score *out,
+                       cad_error *e);
 /* The metre in force at a beat, and where in its bar the beat falls
  * (0 <= *pos < the bar's length in quarter notes). */
 const cad_meter *cad_score_meter_at(const cad_score *s, double beat,

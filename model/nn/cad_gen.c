@@ -97,7 +97,8 @@ void cad_gen_sample(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
         cad_nade_sample(&m->nade, u, p->temperature, p->threshold, p->allowed,
                         p->max_notes, rng, g->scratch, out);
     else
-        cad_linear_head_sample(&m->fc, u, p->temperature, p->threshold,
+        cad_linear_head_sample(&m->fc, u, p->temperature, p->top_k,
+                               p->top_p, p->threshold,
                                p->allowed, p->max_notes, rng, g->scratch, out);
     for (int k = 0; k < m->cfg.n_in; k++)
         g->x[k] = out[k];
@@ -119,8 +120,8 @@ void cad_gen_sample_step(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
     const float *u = advance(g);
     /* scratch holds n_out logits; the expanded step goes straight into
      * the next input */
-    cad_fields_head_sample(&m->fc, u, p->temperature, rng, g->scratch, step,
-                           g->x);
+    cad_fields_head_sample(&m->fc, u, p->temperature, p->top_k, p->top_p, rng,
+                           g->scratch, step, g->x);
 }
 
 void cad_gen_observe_step(cad_gen *g, const float *step)

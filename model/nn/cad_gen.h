@@ -43,6 +43,10 @@ typedef struct {
     const uint8_t *allowed; /* n_keys flags (key/scale/range mask) or NULL */
     int max_notes;      /* at most this many keys a frame, the highest
                            (the top voices); 0 = no limit */
+    int top_k;          /* categorical heads: only the k likeliest choices
+                           (0 = all) */
+    float top_p;        /* and the fewest likeliest whose probability
+                           reaches top_p (0 or 1 = all); cad_top_filter */
 } cad_sample_params;
 
 cad_gen *cad_gen_new(const cad_model *m, cad_error *e);

@@ -29,7 +29,8 @@ int cad_loss_parse(const char *s, cad_loss_kind *k)
 }
 
 void cad_linear_head_sample(const cad_linear_head *h, const float *u,
-                            float temperature, float threshold,
+                            float temperature, int top_k, float top_p,
+                            float threshold,
                             const uint8_t *allowed, int max_notes,
                             cad_rng *rng, float *z, uint8_t *out)
 {
@@ -47,6 +48,7 @@ void cad_linear_head_sample(const cad_linear_head *h, const float *u,
         if (best < 0)
             return;
         if (!greedy) {
+            cad_top_filter(z, K, allowed, temperature, top_k, top_p);
             double total = 0;
             for (int k = 0; k < K; k++) {
                 float p = (!allowed || allowed[k])
@@ -91,13 +93,14 @@ void cad_keep_top_voices(uint8_t *frame, int n, int max_notes)
 }
 
 void cad_fields_head_sample(const cad_linear_head *h, const float *u,
-                            float temperature, cad_rng *rng, float *z,
+                            float temperature, int top_k, float top_p,
+                            cad_rng *rng, float *z,
                             float *step, float *expanded)
 {
     const int greedy = !(temperature > 1e-3f);
     cad_kern_gemv2(h->n_out, h->b, h->w, h->n_in, u, NULL, 0, NULL, z);
     memset(expanded, 0, sizeof(float) * (size_t)h->n_out);
-    const float *zf = z;
+    float *zf = z; /* scratch: top-k/top-p edit it */
     float *xf = expanded;
     for (int i = 0; i < h->layout->n_fields; i++) {
         const cad_field *f = &h->layout->field[i];
@@ -118,6 +121,9 @@ void cad_fields_head_sample(const cad_linear_head *h, const float *u,
                 best = zf[k] > zf[best] ? k : best;
             if (!greedy) {
                 double total = 0, acc = 0;
+                /* best stays: the filter keeps the likeliest class */
+                cad_top_filter(zf, f->size, NULL, temperature,
+                               top_k, top_p);
                 for (int k = 0; k < f->size; k++)
                     total += exp((double)(zf[k] - zf[best]) / temperature);
                 double r = cad_rng_uniform(rng) * total;
@@ -133,5 +139,71 @@ void cad_fields_head_sample(const cad_linear_head *h, const float *u,
             xf[best] = 1.0f;
         }
         zf += f->size, xf += f->size;
+    }
+}
+
+/* A float's place in the order of floats, as an unsigned integer
+ * (negative floats flipped, positive ones above them), so that a
+ * bisection over integers finds an exact cut between logits. */
+static uint32_t order_key(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return (u & 0x80000000u) ? ~u : u | 0x80000000u;
+}
+
+/* The classes that may be chosen: allowed and not yet cut (finite). */
+static int live(const float *z, const uint8_t *allowed, int k)
+{
+    return (!allowed || allowed[k]) && z[k] > -INFINITY;
+}
+
+/* The highest cut c such that what lies at or above it weighs at least
+ * `need`, weighing each class by weight(z) (1 for top-k, its probability
+ * for top-p). Weights only grow as c falls, so bisection finds it. */
+static uint32_t highest_cut(const float *z, int n, const uint8_t *allowed,
+                            double need, float mx, float temperature,
+                            int by_count)
+{
+    uint32_t lo = 0, hi = 0xffffffffu; /* the answer lies in [lo, hi] */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2 + 1;
+        double w = 0;
+        for (int k = 0; k < n; k++)
+            if (live(z, allowed, k) && order_key(z[k]) >= mid)
+                w += by_count ? 1.0 : exp((double)(z[k] - mx) / temperature);
+        if (w >= need)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+void cad_top_filter(float *z, int n, const uint8_t *allowed,
+                    float temperature, int top_k, float top_p)
+{
+    if (!(temperature > 1e-3f))
+        return; /* greedy: the likeliest is chosen whatever the limits */
+    if (top_k > 0) {
+        uint32_t cut = highest_cut(z, n, allowed, top_k, 0, 1, 1);
+        for (int k = 0; k < n; k++)
+            if (order_key(z[k]) < cut)
+                z[k] = -INFINITY;
+    }
+    if (top_p > 0 && top_p < 1) {
+        float mx = -INFINITY;
+        double total = 0;
+        for (int k = 0; k < n; k++)
+            if (live(z, allowed, k) && z[k] > mx)
+                mx = z[k];
+        for (int k = 0; k < n; k++)
+            if (live(z, allowed, k))
+                total += exp((double)(z[k] - mx) / temperature);
+        uint32_t cut = highest_cut(z, n, allowed, top_p * total, mx,
+                                   temperature, 0);
+        for (int k = 0; k < n; k++)
+            if (order_key(z[k]) < cut)
+                z[k] = -INFINITY;
     }
 }

@@ -45,9 +45,11 @@ typedef struct {
 } cad_linear_head;
 
 /* Generation: z is scratch of n_out floats, out receives a 0/1 frame
- * (sigmoid) or a one-hot vector (softmax). See cad_gen.h for the params. */
+ * (sigmoid) or a one-hot vector (softmax). See cad_gen.h for the params;
+ * top_k and top_p apply to the softmax (cad_top_filter). */
 void cad_linear_head_sample(const cad_linear_head *h, const float *u,
-                            float temperature, float threshold,
+                            float temperature, int top_k, float top_p,
+                            float threshold,
                             const uint8_t *allowed, int max_notes,
                             cad_rng *rng, float *z, uint8_t *out);
 
@@ -58,12 +60,26 @@ void cad_keep_top_voices(uint8_t *frame, int n, int max_notes);
 
 /* Generation with a fields head: samples every field of one step (a
  * class from softmax(z / T), bits from sigmoid(z / T), a regression's
- * value clamped at 0; T <= 1e-3 takes the likeliest) into step (the
+ * value clamped at 0; T <= 1e-3 takes the likeliest; top_k and top_p
+ * narrow each class's choice) into step (the
  * layout's floats) and expanded (the network's next input, n_out
  * floats). z is scratch of n_out floats. */
 void cad_fields_head_sample(const cad_linear_head *h, const float *u,
-                            float temperature, cad_rng *rng, float *z,
+                            float temperature, int top_k, float top_p,
+                            cad_rng *rng, float *z,
                             float *step, float *expanded);
+
+/* Top-k and nucleus (top-p) sampling, for a categorical choice from
+ * softmax(z / temperature) over the allowed classes (allowed NULL: all):
+ * keeps the top_k likeliest (0 = no limit), then of those the smallest
+ * set of likeliest whose probability reaches top_p (0 or >= 1: no
+ * limit), and sets the other logits to -infinity. Classes tied with the
+ * last one kept stay. The likeliest class always stays, so greedy
+ * choice is unchanged; with neither limit, z is not touched (and the
+ * random numbers drawn are the same). Allocation-free: bisections over
+ * the logits' order, 32 passes over z each. */
+void cad_top_filter(float *z, int n, const uint8_t *allowed,
+                    float temperature, int top_k, float top_p);
 
 /* softplus(z) = log(1 + e^z) without overflow. */
 static inline float cad_softplus(float z)

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t frame[CAD_MAX_WIDTH];
         cad_rng r;
         cad_rng_seed(&r, 1);
-        cad_sample_params p = {1.0f, 0.0f, NULL, 0};
+        cad_sample_params p = {.temperature = 1.0f};
         for (int i = 0; i < 3; i++)
             cad_gen_sample(g, &p, &r, frame);
         cad_gen_free(g);

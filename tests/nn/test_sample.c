@@ -34,7 +34,8 @@ int main(void)
     cad_rng_seed(&r, 1);
     const char *want[3] = {"37a", "a", "7a"};
     for (int cap = 0; cap <= 2; cap++) {
-        cad_linear_head_sample(&h, u, 1.0f, 0.0f, NULL, cap, &r, z, out);
+        cad_linear_head_sample(&h, u, 1.0f, 0, 0.0f, 0.0f, NULL, cap, &r, z,
+                               out);
         CHECKF(frame_is(out, want[cap]), "sigmoid head, max notes %d", cap);
     }
     /* the NADE: the same certainties in its visible biases */
