@@ -131,7 +131,7 @@ static void layout(cad_model *m)
                              .n_in = s ? m->layer[s - 1].n_hid : c->n_in,
                              .n_hid = ways * c->hidden[l], .index = l};
         cad_param_spec spec[CAD_LAYER_MAX_PARAMS];
-        int n = kind->params(L, spec);
+        int n = L->kind->params(L, spec);
         for (int i = 0; i < n; i++) {
             float *w, *g;
             add_param(m, spec[i].name, spec[i].rows, spec[i].cols, &w, &g);
