@@ -223,6 +223,8 @@ int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
         cad_optim_step(&t->opt, t->m->w, t->m->g);
         sum += bnll;
         frames += nf;
+        t->batch_nll = bnll;
+        t->batch_seqs = B;
         if (progress)
             progress(ud, bi + 1, nb, sum / (double)frames);
     }

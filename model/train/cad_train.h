@@ -69,6 +69,10 @@ typedef struct {
     long best_epoch;   /* the epoch that reached it */
     long since_best;   /* epochs since then */
     uint64_t data_hash; /* the pieces and their order (the source's hash) */
+    /* the batch just trained, for a progress callback: its NLL summed
+     * over its steps, and its sequences */
+    double batch_nll;
+    int batch_seqs;
 } cad_trainer;
 
 int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
