@@ -5,12 +5,14 @@
  * of each piece is predicted from silence and counts. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cad_roll.h"
 #include "cad_train.h"
 #include "cli.h"
 #include "cli_repr.h"
+#include "cli_text.h"
 
 static void help(FILE *f)
 {
@@ -38,6 +40,15 @@ static int eval_repr(cad_model *m, const char *model, const char *data,
         fprintf(stderr, "cadenza eval: %s\n", e.msg);
         return 1;
     }
+    if (cad_model_get_meta(m, "text.plain") && cad_cli_text_is_plain(data)) {
+        /* a character model on a text file, split as training split it */
+        const char *vs = cad_model_get_meta(m, "text.valid_split");
+        if (cad_cli_text_split(r, data, split, vs ? atof(vs) : 0.1, &set, &e)) {
+            fprintf(stderr, "cadenza eval: %s: %s\n", data, e.msg);
+            goto out;
+        }
+        goto encoded;
+    }
     if (cad_cli_load_scores(data, split, &sc, &found))
         goto out;
     if (!found || sc.n == 0) {
@@ -48,6 +59,7 @@ static int eval_repr(cad_model *m, const char *model, const char *data,
         fprintf(stderr, "cadenza eval: %s\n", e.msg);
         goto out;
     }
+encoded:;
     cad_seq_source src;
     cad_seq_set_source(&set, &src);
     double nll;

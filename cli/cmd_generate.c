@@ -15,6 +15,7 @@
 #include "cad_roll.h"
 #include "cad_scale.h"
 #include "cli.h"
+#include "cli_text.h"
 
 static void help(FILE *f)
 {
@@ -26,6 +27,7 @@ static void help(FILE *f)
 "  --primer-frames N   how many frames of the primer to use (all)\n"
 "  --include-primer    start the output with the primer itself\n"
 "  --bars N            length in 4/4 bars (16)\n"
+"  --chars N           characters, for a text model writing OUT.txt (1000)\n"
 "  --temperature T     0 = always the likeliest choice, 1 = the model's own\n"
 "                      distribution, higher = wilder (1.0)\n"
 "  --top-k K           choose only among the K likeliest notes, tokens or\n"
@@ -156,7 +158,7 @@ static int write_output(const gen_output *o, cad_score *song, long steps,
 
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
        O_KEY, O_SCALE, O_LOW, O_HIGH, O_SEED, O_PROG, O_BPM, O_VEL, O_WAV,
-       O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP };
+       O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP, O_CHARS };
 
 int cad_cmd_generate(int argc, char **argv)
 {
@@ -171,11 +173,11 @@ int cad_cmd_generate(int argc, char **argv)
         {"program", required_argument, 0, O_PROG}, {"bpm", required_argument, 0, O_BPM},
         {"velocity", required_argument, 0, O_VEL}, {"wav", required_argument, 0, O_WAV},
         {"soundfont", required_argument, 0, O_SF}, {"rate", required_argument, 0, O_RATE},
-        {"bf16", no_argument, 0, O_BF16},
+        {"bf16", no_argument, 0, O_BF16}, {"chars", required_argument, 0, O_CHARS},
         {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *primer = NULL, *wav = NULL, *sf = NULL;
-    long bars = 16, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
+    long bars = 16, chars = 1000, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
     long rate = 48000, pframes = -1, topk = 0;
     double temp = 1.0, thr = 0, bpm = 100, topp = 1;
     int incl = 0, tonic = 0, bf16 = 0, range_set = 0, c;
@@ -214,6 +216,7 @@ int cad_cmd_generate(int argc, char **argv)
         case O_BF16: bf16 = 1; break;
         case O_TOPK: if (cad_cli_int("generate", "top-k", optarg, 0, 1000000, &topk)) return 2; break;
         case O_TOPP: if (cad_cli_double("generate", "top-p", optarg, 0, 1, &topp)) return 2; break;
+        case O_CHARS: if (cad_cli_int("generate", "chars", optarg, 1, 1000000, &chars)) return 2; break;
         case O_SF: sf = optarg; break;
         case O_RATE: if (cad_cli_int("generate", "rate", optarg, 8000, 192000, &rate)) return 2; break;
         case 'h': help(stdout); return 0;
@@ -240,8 +243,19 @@ int cad_cmd_generate(int argc, char **argv)
     cad_repr *r = NULL;
     cad_score prim = {0}, song = {0};
     int rc = 1;
-    if (cad_model_load_any(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e)) ||
-        cad_compose_repr(m, bpm, &r, &e) ||
+    if (cad_model_load_any(model, &m, &e) || (bf16 && cad_model_to_bf16(m, &e))) {
+        fprintf(stderr, "cadenza generate: %s\n", e.msg);
+        goto out;
+    }
+    if (cad_model_get_meta(m, "text.plain") ||
+        (strcmp(m->cfg.representation, "text") == 0 && strlen(out) > 4 &&
+         strcmp(out + strlen(out) - 4, ".txt") == 0)) {
+        /* characters: a model of plain text, or text asked for (cli_text.c) */
+        rc = cad_cli_text_generate(m, primer, chars, (float)temp,
+                                   (uint64_t)seed, out);
+        goto out;
+    }
+    if (cad_compose_repr(m, bpm, &r, &e) ||
         (primer && cad_score_read(primer, NULL, &prim, &e))) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         goto out;

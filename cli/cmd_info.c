@@ -24,7 +24,10 @@ int cad_cmd_info(int argc, char **argv)
         return 1;
     }
     const cad_model_config *c = &m->cfg;
-    printf("%s\n  network: %d-layer %s (", argv[1], c->n_layers,
+    printf("%s\n  network: ", argv[1]);
+    if (c->embed)
+        printf("embedding %d, ", c->embed);
+    printf("%d-layer %s%s (", c->n_layers, c->bidirectional ? "bidirectional " : "",
            strcmp(c->cell, "lstm") == 0 ? "LSTM" : strcmp(c->cell, "gru") == 0 ? "GRU" : "tanh RNN");
     for (int l = 0; l < c->n_layers; l++)
         printf("%s%d", l ? ", " : "", c->hidden[l]);
@@ -33,6 +36,10 @@ int cad_cmd_info(int argc, char **argv)
         printf(" (%d hidden)", c->nade_hidden);
     printf(", %ld parameters (%.1f MB as f32)\n", m->n_params,
            (double)m->n_params * 4 / 1e6);
+    if (c->window)
+        printf("  window: each step predicted from the last %d alone; "
+               "generation reruns the network over them for every step\n",
+               c->window);
     if (strcmp(c->representation, "pianoroll") == 0) {
         printf("  frames: %s, %d keys from MIDI %d, ", c->representation,
                c->n_out, c->low_key);

@@ -11,6 +11,7 @@
 
 #include "cad_roll.h"
 #include "cli_repr.h"
+#include "cli_text.h"
 #include "cad_train.h"
 #include "cli.h"
 
@@ -20,7 +21,9 @@ static void help(FILE *f)
 "usage: cadenza train DATA... -o MODEL.safetensors [options]\n"
 "\n"
 "DATA is a folder of .mid files (split by its train.txt/valid.txt when it\n"
-"has them) or a piano-roll .json file with \"train\" and \"valid\" keys.\n"
+"has them) or a piano-roll .json file with \"train\" and \"valid\" keys;\n"
+"with --repr text, also any plain text file (its last --valid-split is\n"
+"the validation text; the vocabulary is its characters).\n"
 "\n"
 "architecture:\n"
 "  --repr KIND        what a step is: pianoroll (the default; JSON data\n"
@@ -34,7 +37,13 @@ static void help(FILE *f)
 "  --pressure P       their regressions' penalty for going below zero (0)\n"
 "  --cell KIND        lstm | gru | rnn: the recurrent layers (lstm)\n"
 "  --layers N         recurrent layers (2)\n"
-"  --hidden H[,H...]  units per layer (256)\n"
+"  --hidden H[,H...]  units per layer (256; per direction if bidirectional)\n"
+"  --embed N          a token embedding of N values below the layers, for\n"
+"                     the token representations (0 = one-hot input)\n"
+"  --bidirectional    layers that read both ways (needs --window)\n"
+"  --window W         predict each step from the last W steps alone, from\n"
+"                     a zero state (note+duration tokens: 32); generation\n"
+"                     then reruns the model over W steps for each step\n"
 "  --head KIND        sigmoid | nade (sigmoid)\n"
 "  --nade-hidden N    NADE hidden units (150)\n"
 "  --loss KIND        bce | mse, for the sigmoid head (bce)\n"
@@ -45,6 +54,8 @@ static void help(FILE *f)
 "  --lr X             learning rate (1e-3 for adam)\n"
 "  --batch N          sequences per batch (8)\n"
 "  --seq-len N        frames per sequence, 0 = whole pieces (0)\n"
+"  --window-stride S  with --window: train each epoch on a random 1/S of\n"
+"                     the windows (1 = all)\n"
 "  --chunk N          time steps held in memory at once (2048): longer\n"
 "                     sequences train in chunks that carry the LSTM state\n"
 "                     (truncated backpropagation through time)\n"
@@ -52,6 +63,9 @@ static void help(FILE *f)
 "  --clip-value X     clip each gradient component (0 = off)\n"
 "  --epochs N         maximum epochs (100)\n"
 "  --patience N       stop after N epochs without a better valid NLL (10)\n"
+"  --print-every N    every N batches print the loss smoothed over batches\n"
+"                     as the character RNN did (0.999 old + 0.001 new; a\n"
+"                     batch's loss summed over its steps, per sequence)\n"
 "  --valid-split F    fraction of pieces held out when DATA has no valid\n"
 "                     split (0.1)\n"
 "  --seed S           initialisation, order and dropout (1)\n"
@@ -68,7 +82,8 @@ static void help(FILE *f)
 enum { O_LAYERS = 256, O_HIDDEN, O_HEAD, O_NADE, O_LOSS, O_DROP, O_DROPIN,
        O_OPT, O_LR, O_BATCH, O_SEQ, O_CLIPN, O_CLIPV, O_EPOCHS, O_PAT,
        O_VSPLIT, O_SEED, O_RESUME, O_STEPB, O_STEPS, O_TRANS, O_CHUNK,
-       O_CELL, O_REPR, O_REPROPT, O_FWEIGHT, O_PRESSURE, O_HELP };
+       O_CELL, O_REPR, O_REPROPT, O_FWEIGHT, O_PRESSURE, O_EMBED, O_BIDIR,
+       O_WINDOW, O_WSTRIDE, O_PRINT, O_HELP };
 
 static const struct option opts[] = {
     {"output", required_argument, 0, 'o'}, {"layers", required_argument, 0, O_LAYERS},
@@ -85,16 +100,31 @@ static const struct option opts[] = {
     {"chunk", required_argument, 0, O_CHUNK}, {"cell", required_argument, 0, O_CELL},
     {"repr", required_argument, 0, O_REPR}, {"repr-opt", required_argument, 0, O_REPROPT},
     {"field-weight", required_argument, 0, O_FWEIGHT}, {"pressure", required_argument, 0, O_PRESSURE},
+    {"embed", required_argument, 0, O_EMBED}, {"bidirectional", no_argument, 0, O_BIDIR},
+    {"print-every", required_argument, 0, O_PRINT}, {"window", required_argument, 0, O_WINDOW}, {"window-stride", required_argument, 0, O_WSTRIDE},
     {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
 
 typedef struct {
     int tty;
     time_t last;
+    /* --print-every: the character RNN's smoothed loss */
+    const cad_trainer *t;
+    long every, iter;
+    double smooth;
 } progress_state;
 
 static void progress(void *ud, int done, int total, double nll)
 {
     progress_state *p = ud;
+    if (p->every) {
+        double loss = p->t->batch_nll / p->t->batch_seqs;
+        p->smooth = 0.999 * p->smooth + 0.001 * loss;
+        if (p->iter % p->every == 0) {
+            printf("iter %ld, loss: %f\n", p->iter, p->smooth);
+            fflush(stdout);
+        }
+        p->iter++;
+    }
     if (!p->tty)
         return;
     int width = 30, fill = total ? done * width / total : width;
@@ -207,7 +237,8 @@ int cad_cmd_train(int argc, char **argv)
     cad_opt_kind ok = CAD_OPT_ADAM;
     double lr = -1, clip_norm = 5, clip_value = 0, vsplit = 0.1, d;
     long batch = 8, seq_len = 0, chunk = CAD_TRAIN_CHUNK, epochs = 100, patience = 10, seed = 1, v;
-    long layers = -1;
+    long layers = -1, wstride = 1, print_every = 0;
+    int plain_text = 0;
     int resume = 0, nh = 1, c, step_given = 0;
     const char *out = NULL, *repr_name = NULL;
     cad_st_file repr_opts = {0}, weights = {0};
@@ -255,9 +286,14 @@ int cad_cmd_train(int argc, char **argv)
                 return 1;
             break;
         }
+        case O_EMBED: if (cad_cli_int("train", "embed", optarg, 0, 4096, &v)) return 2; mc.embed = (int)v; break;
+        case O_BIDIR: mc.bidirectional = 1; break;
+        case O_WINDOW: if (cad_cli_int("train", "window", optarg, 1, 4096, &v)) return 2; mc.window = (int)v; break;
+        case O_PRINT: if (cad_cli_int("train", "print-every", optarg, 0, 100000000, &print_every)) return 2; break;
+        case O_WSTRIDE: if (cad_cli_int("train", "window-stride", optarg, 1, 1000000, &wstride)) return 2; break;
         case O_PRESSURE: if (cad_cli_double("train", "pressure", optarg, 0, 1e6, &pressure)) return 2; break;
         case O_CELL:
-            if (!cad_layer_find(optarg)) {
+            if (strcmp(optarg, "lstm") && strcmp(optarg, "gru") && strcmp(optarg, "rnn")) {
                 fprintf(stderr, "cadenza train: --cell: '%s' is not lstm, gru or rnn\n", optarg);
                 return 2;
             }
@@ -342,8 +378,15 @@ int cad_cmd_train(int argc, char **argv)
             fprintf(stderr, "cadenza train: --repr %s: %s\n", repr_name, e.msg);
             goto fail_data;
         }
-        if (cad_cli_repr_data(repr, (const char *const *)argv + optind,
-                              argc - optind, vsplit, &train_seqs, &valid_seqs))
+        /* text from plain text files: the character RNN on any text */
+        plain_text = strcmp(repr_name, "text") == 0 &&
+                     cad_cli_text_is_plain(argv[optind]);
+        if (plain_text ? cad_cli_text_data(repr, (const char *const *)argv + optind,
+                                           argc - optind, vsplit, &train_seqs,
+                                           &valid_seqs)
+                       : cad_cli_repr_data(repr, (const char *const *)argv + optind,
+                                           argc - optind, vsplit, &train_seqs,
+                                           &valid_seqs))
             goto fail_data;
         const cad_layout *l = &repr->layout;
         mc.n_in = mc.n_out = cad_layout_expanded_width(l);
@@ -408,7 +451,7 @@ data_ready:;
         fprintf(stderr, "cadenza train: %s\n", e.msg);
         goto fail_data;
     }
-    cad_train_config tc = {(int)batch, (int)seq_len, {0}, (int)chunk};
+    cad_train_config tc = {(int)batch, (int)seq_len, {0}, (int)chunk, (int)wstride};
     cad_opt_config_default(&tc.opt, ok);
     if (lr > 0)
         tc.opt.lr = (float)lr;
@@ -446,15 +489,30 @@ data_ready:;
     }
     cad_model_set_meta(m, "train.command", cmd);
     cad_model_set_meta(m, "train.data", data_id);
-    printf("model: %d x %s(", mc.n_layers, strcmp(mc.cell, "lstm") == 0 ? "LSTM" :
+    if (plain_text) { /* what eval and generate need to know */
+        char vs[32];
+        snprintf(vs, sizeof vs, "%.17g", vsplit);
+        cad_model_set_meta(m, "text.plain", "1");
+        cad_model_set_meta(m, "text.valid_split", vs);
+    }
+    if (mc.embed)
+        printf("model: embedding %d, then ", mc.embed);
+    printf("%s%d x %s%s(", mc.embed ? "" : "model: ", mc.n_layers,
+           mc.bidirectional ? "bidirectional " : "",
+           strcmp(mc.cell, "lstm") == 0 ? "LSTM" :
            strcmp(mc.cell, "gru") == 0 ? "GRU" : "RNN");
     for (int l = 0; l < mc.n_layers; l++)
         printf("%s%d", l ? "," : "", mc.hidden[l]);
     printf(") + %s head, %ld parameters; %s lr %g, batch %ld\n",
            cad_head_name(mc.head), m->n_params, cad_opt_name(ok),
            (double)tc.opt.lr, batch);
+    if (mc.window)
+        printf("window: each step predicted from the last %d\n", mc.window);
 
-    progress_state ps = {isatty(2), 0};
+    /* the character RNN's loss at iteration 0: a uniform guess over the
+     * characters, for each step of a sequence */
+    progress_state ps = {isatty(2) && !print_every, 0, &t, print_every, 0,
+                         log((double)mc.n_out) * (seq_len ? seq_len : 1)};
     double tr = 0, va = NAN;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

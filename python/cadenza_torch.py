@@ -27,6 +27,18 @@ head over the frame at time t given the frames before it:
            et al. 2012), so the head learns chords.
 The input at step t is the frame at t - 1, silence at t = 0.
 
+Options for token sequences (a step is a one-hot vector of n_in tokens):
+  embed=E          an nn.Embedding(n_in, E) below the layers ("embed.weight"
+                   [n_in, E]); applied as the product x @ weight, which is
+                   the lookup for a one-hot x and zero for the silence
+                   before the first step, as in Cadenza;
+  bidirectional    every layer reads both ways (PyTorch's own
+                   bidirectional=True, names weight_ih_l0_reverse, ...),
+                   output 2H wide; needs a window:
+  window=W         every step is predicted from the W steps before it
+                   alone (silence before the piece), from a zero state:
+                   the note+duration token system's sliding window.
+
 Only Python's standard library and torch: no other package is needed to
 read or write the files (8-byte little-endian header length, a JSON
 header, then the tensors' bytes)."""
@@ -45,23 +57,32 @@ class CadenzaNet(nn.Module):
 
     def __init__(self, n_in=88, hidden=(256, 256), head="nade", n_out=None,
                  nade_hidden=150, loss=None, dropout=0.0, dropout_in=0.0,
-                 cell="lstm"):
+                 cell="lstm", embed=0, bidirectional=False, window=0):
         super().__init__()
         if head not in ("sigmoid", "softmax", "nade"):
             raise ValueError("head must be sigmoid, softmax or nade: %r" % head)
         if cell not in self.CELLS:
             raise ValueError("cell must be lstm, gru or rnn: %r" % cell)
+        if bidirectional and not window:
+            raise ValueError("a bidirectional model needs a window")
         self.cell = cell
+        self.embed_dim, self.bidirectional = embed, bool(bidirectional)
+        self.window = window
         self.n_in, self.n_out = n_in, n_out or n_in
         self.hidden, self.head = list(hidden), head
         self.loss = loss or ("ce" if head == "softmax" else "bce")
         self.dropout, self.dropout_in = dropout, dropout_in
         # One module per layer, so each layer can have its own size; their
         # parameters are renamed to one multi-layer module's in the file.
-        sizes = [n_in] + self.hidden
-        self.lstm = nn.ModuleList(self.CELLS[cell](sizes[i], sizes[i + 1])
-                                  for i in range(len(self.hidden)))
-        top = self.hidden[-1]
+        ways = 2 if self.bidirectional else 1
+        sizes = [embed or n_in] + [ways * h for h in self.hidden]
+        self.lstm = nn.ModuleList(
+            self.CELLS[cell](sizes[i], self.hidden[i],
+                             bidirectional=self.bidirectional)
+            for i in range(len(self.hidden)))
+        if embed:
+            self.embed = nn.Embedding(n_in, embed)
+        top = sizes[-1]
         if head == "nade":
             V, H = self.n_out, nade_hidden
             self.nade = nn.ParameterDict({
@@ -81,6 +102,8 @@ class CadenzaNet(nn.Module):
     def states(self, x):
         """x: [T, B, n_in] network inputs -> u: [T, B, top] head inputs."""
         h = F.dropout(x, self.dropout_in, self.training)
+        if self.embed_dim:
+            h = F.dropout(h @ self.embed.weight, self.dropout, self.training)
         for i, layer in enumerate(self.lstm):
             h, _ = layer(h)
             h = F.dropout(h, self.dropout, self.training)
@@ -107,8 +130,16 @@ class CadenzaNet(nn.Module):
         """frames: [T, B, n] targets (0/1); returns the NLL per frame [T, B]
         (0 where mask is 0), each frame predicted from those before it."""
         x = torch.cat([torch.zeros_like(frames[:1]), frames[:-1]], 0)
-        u = self.states(x)
         T, B = frames.shape[:2]
+        if self.window:
+            # the W inputs before each step, as a batch of T * B windows
+            W = self.window
+            pad = torch.cat([torch.zeros_like(x[:1]).expand(W - 1, -1, -1),
+                             x], 0)
+            xw = torch.stack([pad[k:k + T] for k in range(W)], 0)
+            u = self.states(xw.reshape(W, T * B, -1))[-1]
+        else:
+            u = self.states(x)
         nll = self.frame_nll(u.reshape(T * B, -1),
                              frames.reshape(T * B, -1)).reshape(T, B)
         return nll if mask is None else nll * mask
@@ -119,8 +150,11 @@ class CadenzaNet(nn.Module):
         """The parameters under the names Cadenza's files use."""
         out = {}
         for i, layer in enumerate(self.lstm):
-            for name, t in layer.named_parameters():  # weight_ih_l0, ...
-                out[name[:-1] + str(i)] = t
+            # weight_ih_l0, ..., weight_ih_l0_reverse, ...
+            for name, t in layer.named_parameters():
+                out[name.replace("_l0", "_l%d" % i)] = t
+        if self.embed_dim:
+            out["embed.weight"] = self.embed.weight
         if self.head == "nade":
             for k, t in self.nade.items():
                 out["nade." + k] = t
@@ -129,11 +163,18 @@ class CadenzaNet(nn.Module):
         return out
 
     def metadata(self):
-        return {"format": "cadenza-1", "cell": self.cell, "head": self.head,
+        meta = {"format": "cadenza-1", "cell": self.cell, "head": self.head,
                 "loss": self.loss,
                 "hidden": ",".join(str(h) for h in self.hidden),
                 "dropout": repr(float(self.dropout)),
                 "dropout_in": repr(float(self.dropout_in))}
+        if self.embed_dim:
+            meta["embed"] = str(self.embed_dim)
+        if self.bidirectional:
+            meta["bidirectional"] = "1"
+        if self.window:
+            meta["window"] = str(self.window)
+        return meta
 
 
 def read_safetensors(path):
@@ -185,6 +226,9 @@ def load(path):
         raise ValueError("%s: representation %r is not supported here"
                          % (path, meta["representation"]))
     hidden, n_in = [], tensors["weight_ih_l0"].shape[1]
+    embed = 0
+    if "embed.weight" in tensors:
+        n_in, embed = tensors["embed.weight"].shape
     while "weight_hh_l%d" % len(hidden) in tensors:
         hidden.append(tensors["weight_hh_l%d" % len(hidden)].shape[1])
     head = meta.get("head", "nade" if "nade.W" in tensors else "sigmoid")
@@ -195,7 +239,9 @@ def load(path):
     net = CadenzaNet(n_in, hidden, head, n_out, nade_hidden or 1,
                      meta.get("loss"), float(meta.get("dropout", 0)),
                      float(meta.get("dropout_in", 0)),
-                     meta.get("cell", "lstm"))
+                     meta.get("cell", "lstm"), embed,
+                     "weight_ih_l0_reverse" in tensors,
+                     int(meta.get("window", 0)))
     own = net.cadenza_tensors()
     missing = sorted(set(own) - set(tensors))
     if missing:

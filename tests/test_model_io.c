@@ -200,7 +200,7 @@ static int train_run(uint64_t seed, int epochs, int resume_at, const char *out)
     cad_seq_source src;
     cad_roll_set_source(&data, &src);
     cad_model *m = small_model(CAD_HEAD_NADE, seed);
-    cad_train_config tc = {3, 8, {0}, 0};
+    cad_train_config tc = {3, 8, {0}, 0, 0};
     cad_opt_config_default(&tc.opt, CAD_OPT_ADAM);
     tc.opt.clip_norm = 5;
     cad_trainer t;
@@ -334,7 +334,7 @@ static void test_chunks(void)
     const int chunks[3] = {0, 40, 8};
     for (int k = 0; k < 3; k++) {
         cad_model *mm = small_model(CAD_HEAD_NADE, 4);
-        cad_train_config tc = {3, 0, {0}, chunks[k]};
+        cad_train_config tc = {3, 0, {0}, chunks[k], 0};
         cad_opt_config_default(&tc.opt, CAD_OPT_ADAM);
         cad_trainer t;
         double nll = 0;

@@ -42,7 +42,7 @@ static double fit(cad_head_kind head, cad_opt_kind opt, float lr, int epochs,
     cad_model *m;
     cad_error e;
     cad_model_new(&c, 42, &m, &e);
-    cad_train_config tc = {1, 0, {0}, 0};
+    cad_train_config tc = {1, 0, {0}, 0, 0};
     cad_opt_config_default(&tc.opt, opt);
     tc.opt.lr = lr;
     tc.opt.clip_norm = 10;

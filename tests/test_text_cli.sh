@@ -103,5 +103,45 @@ expect_code 0 "empty text" "$CAD" text -d "$T/empty.txt" -o "$T/empty.mid"
 grep -q "no notes" "$T/err" && ok || bad "no word about an empty result"
 [ -s "$T/empty.mid" ] && ok || bad "no MIDI file for empty text"
 
+# The character RNN on any plain text (not music): the seed's settings,
+# its smoothed loss, the last tenth as validation text, sampling to .txt.
+for i in $(seq 1 60); do
+    printf 'Verse %d: the fiddle plays a reel, the piper answers it.\n' "$i"
+    printf 'And every tune comes round again, as tunes will do.\n'
+done >"$T/plain.txt"
+expect_code 0 "train on plain text" "$CAD" train "$T/plain.txt" -o "$T/plain.safetensors" \
+    --repr text --cell rnn --layers 1 --hidden 100 --seq-len 25 --batch 1 \
+    --optimizer adagrad --lr 0.1 --clip-value 5 --clip-norm 0 --dropout 0 \
+    --dropout-in 0 --epochs 4 --print-every 50
+cp "$T/out" "$T/train.out"
+grep -q "characters of training text" "$T/train.out" && ok || bad "no word about the text read"
+first=$(grep '^iter 0, loss:' "$T/train.out" | sed 's/.*loss: //')
+last=$(grep '^iter ' "$T/train.out" | tail -n 1 | sed 's/.*loss: //')
+[ -n "$first" ] && awk -v f="$first" -v l="$last" 'BEGIN { exit !(l < f - 5) }' &&
+    ok || bad "smoothed loss did not fall: '$first' -> '$last'"
+# iteration 0: 0.999 * 25 log(V) + 0.001 * its own loss, near 25 log(V)
+v=$(tr -d '\n' <"$T/plain.txt" | fold -w1 | sort -u | wc -l)
+awk -v f="$first" -v v="$((v + 1))" 'BEGIN { e = 25 * log(v); exit !(f > e - 0.2 && f < e + 0.2) }' &&
+    ok || bad "iteration 0's loss $first is not 25 log(V) for V = $((v + 1))"
+best=$(grep '^best valid nll' "$T/train.out" | awk '{ print $4 }')
+expect_code 0 "eval on the text" "$CAD" eval -m "$T/plain.safetensors" "$T/plain.txt" --split valid
+[ "$(tail -n 1 "$T/out")" = "$best" ] && ok || bad "eval $(tail -n 1 "$T/out"), training said $best"
+grep -q "characters" "$T/out" && ok || bad "eval does not count characters"
+expect_code 0 "sample text" "$CAD" generate -m "$T/plain.safetensors" -o "$T/s1.txt" --chars 200 --temperature 0.8
+[ "$(wc -c <"$T/s1.txt")" -eq 200 ] && ok || bad "sampled $(wc -c <"$T/s1.txt") characters, not 200"
+[ -z "$(tr -d '\nVerse0-9:thefidlpaysrcwnuoAvgmi,. ' <"$T/s1.txt")" ] && ok ||
+    bad "sampled characters the text does not have: $(cat "$T/s1.txt")"
+"$CAD" generate -m "$T/plain.safetensors" -o "$T/s2.txt" --chars 200 --temperature 0.8 >/dev/null
+same "$T/s1.txt" "$T/s2.txt" "the same seed samples other text"
+"$CAD" generate -m "$T/plain.safetensors" -o "$T/s3.txt" --chars 200 --temperature 0.8 --seed 9 >/dev/null
+cmp -s "$T/s1.txt" "$T/s3.txt" && bad "another seed samples the same text" || ok
+printf 'And every' >"$T/primer.txt"
+expect_code 0 "greedy with a primer" "$CAD" generate -m "$T/plain.safetensors" -o "$T/g.txt" \
+    --chars 40 --temperature 0 --primer "$T/primer.txt"
+expect_code 1 "a plain text model to MIDI" "$CAD" generate -m "$T/plain.safetensors" -o "$T/g.mid"
+grep -q "NAME.txt" "$T/err" && ok || bad "no hint to write .txt"
+expect_code 1 "plain text for another representation" "$CAD" train "$T/plain.txt" \
+    -o "$T/x.safetensors" --repr tokens --epochs 1
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -8,11 +8,14 @@
 
 struct cad_gen {
     const cad_model *m;
-    float *state[CAD_MAX_LAYERS]; /* each layer's, state_size floats */
-    float *y[CAD_MAX_LAYERS];     /* each layer's output, n_hid floats */
+    float *state[CAD_MAX_LAYERS + 1]; /* each layer's, state_size floats */
+    float *y[CAD_MAX_LAYERS + 1];     /* each layer's output, n_hid floats
+                                         (a window model: [W, n_hid]) */
     float *x;       /* the frame fed at the next step, n_in floats */
-    float *step;    /* the layers' step scratch, the largest one's */
+    float *step;    /* the layers' step (or run) scratch, the largest one's */
     float *scratch; /* head scratch */
+    float *ring;    /* a window model's last W inputs [W, n_in], oldest
+                       first; NULL for a model that carries its state */
     float *mem;
 };
 
@@ -25,11 +28,14 @@ cad_gen *cad_gen_new(const cad_model *m, cad_error *e)
                          "(%d vs %d)", c->n_in, c->n_out);
         return NULL;
     }
-    long need = c->n_in, smax = 0;
-    for (int l = 0; l < c->n_layers; l++) {
+    /* A window model keeps no state: each step runs the stack over the
+     * last W inputs (below), so its layers hold W outputs each. */
+    const int W = c->window;
+    long need = c->n_in + (long)W * c->n_in, smax = 0;
+    for (int l = 0; l < m->n_stack; l++) {
         const cad_layer *L = &m->layer[l];
-        long s = L->kind->step_scratch_size(L);
-        need += L->kind->state_size(L) + L->n_hid;
+        long s = W ? cad_layer_run_scratch(L, W) : L->kind->step_scratch_size(L);
+        need += (W ? 0 : L->kind->state_size(L)) + (long)(W ? W : 1) * L->n_hid;
         smax = s > smax ? s : smax;
     }
     need += smax + c->n_out + 2L * c->nade_hidden + c->n_out;
@@ -44,11 +50,13 @@ cad_gen *cad_gen_new(const cad_model *m, cad_error *e)
     g->m = m;
     g->mem = mem;
     float *p = mem;
-    for (int l = 0; l < c->n_layers; l++) {
+    for (int l = 0; l < m->n_stack; l++) {
         const cad_layer *L = &m->layer[l];
-        g->state[l] = p, p += L->kind->state_size(L);
-        g->y[l] = p, p += L->n_hid;
+        g->state[l] = p, p += W ? 0 : L->kind->state_size(L);
+        g->y[l] = p, p += (long)(W ? W : 1) * L->n_hid;
     }
+    if (W)
+        g->ring = p, p += (long)W * c->n_in;
     g->x = p, p += c->n_in;
     g->step = p, p += smax;
     g->scratch = p;
@@ -66,12 +74,36 @@ void cad_gen_free(cad_gen *g)
 
 void cad_gen_reset(cad_gen *g)
 {
-    const cad_model_config *c = &g->m->cfg;
-    for (int l = 0; l < c->n_layers; l++) {
-        const cad_layer *L = &g->m->layer[l];
+    const cad_model *m = g->m;
+    const cad_model_config *c = &m->cfg;
+    for (int l = 0; l < m->n_stack && !g->ring; l++) {
+        const cad_layer *L = &m->layer[l];
         memset(g->state[l], 0, sizeof(float) * (size_t)L->kind->state_size(L));
     }
+    /* before a piece, a window holds silence, as in training */
+    if (g->ring)
+        memset(g->ring, 0, sizeof(float) * (size_t)c->window * c->n_in);
     memset(g->x, 0, sizeof(float) * (size_t)c->n_in);
+}
+
+/* A window model's step: g->x joins the window (the oldest input leaves)
+ * and every layer runs over the whole window from a zero state, each on
+ * the outputs of the one below; the top layer's last output predicts the
+ * next frame. W times the work of a step that carries its state, the
+ * price of a reverse direction that must see the window's end. Bounded
+ * and allocation-free like a step. */
+static const float *advance_window(cad_gen *g)
+{
+    const cad_model *m = g->m;
+    const int W = m->cfg.window, n = m->cfg.n_in;
+    memmove(g->ring, g->ring + n, sizeof(float) * (size_t)(W - 1) * n);
+    memcpy(g->ring + (long)(W - 1) * n, g->x, sizeof(float) * (size_t)n);
+    const float *in = g->ring;
+    for (int l = 0; l < m->n_stack; l++) {
+        cad_layer_run(&m->layer[l], W, in, g->y[l], g->step);
+        in = g->y[l];
+    }
+    return in + (long)(W - 1) * cad_model_top(m);
 }
 
 /* Runs the layer stack on g->x: afterwards the top layer's output is the
@@ -79,8 +111,10 @@ void cad_gen_reset(cad_gen *g)
 static const float *advance(cad_gen *g)
 {
     const cad_model *m = g->m;
+    if (g->ring)
+        return advance_window(g);
     const float *in = g->x;
-    for (int l = 0; l < m->cfg.n_layers; l++) {
+    for (int l = 0; l < m->n_stack; l++) {
         const cad_layer *L = &m->layer[l];
         L->kind->step(L, in, g->state[l], g->y[l], g->step);
         in = g->y[l];

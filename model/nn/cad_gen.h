@@ -5,7 +5,13 @@
  * cad_gen_observe never allocate (the plugin calls them from its worker
  * thread, but they are also cheap enough and bounded enough for any
  * thread). Convention: the network's input at step t is frame t-1 (silence
- * before the first frame), its output the distribution of frame t. */
+ * before the first frame), its output the distribution of frame t.
+ *
+ * A window model (cad_model_config.window = W: bidirectional layers, the
+ * note+duration token system) carries no state: its cad_gen keeps the
+ * last W inputs instead and runs the whole network over them at every
+ * step, W times the work, still bounded and allocation-free. Callers see
+ * no difference. */
 #ifndef CAD_GEN_H
 #define CAD_GEN_H
 

@@ -6,12 +6,17 @@
 #include <string.h>
 
 /* Each kind lives in its own file; adding one is one line here. */
-extern const cad_layer_kind cad_layer_lstm, cad_layer_gru, cad_layer_rnn;
+extern const cad_layer_kind cad_layer_lstm, cad_layer_gru, cad_layer_rnn,
+    cad_layer_embed, cad_layer_bilstm, cad_layer_bigru, cad_layer_birnn;
 
 static const cad_layer_kind *const kinds[] = {
     &cad_layer_lstm,
     &cad_layer_gru,
     &cad_layer_rnn,
+    &cad_layer_embed,
+    &cad_layer_bilstm,
+    &cad_layer_bigru,
+    &cad_layer_birnn,
     NULL,
 };
 
@@ -23,6 +28,29 @@ const cad_layer_kind *cad_layer_find(const char *name)
         if (strcmp(kinds[i]->name, name) == 0)
             return kinds[i];
     return NULL;
+}
+
+long cad_layer_run_scratch(const cad_layer *L, int T)
+{
+    const cad_layer_kind *k = L->kind;
+    if (k->run)
+        return k->run_scratch_size(L, T);
+    return k->state_size(L) + k->step_scratch_size(L);
+}
+
+void cad_layer_run(const cad_layer *L, int T, const float *x, float *y,
+                   float *scratch)
+{
+    const cad_layer_kind *k = L->kind;
+    if (k->run) {
+        k->run(L, T, x, y, scratch);
+        return;
+    }
+    const long S = k->state_size(L);
+    memset(scratch, 0, sizeof(float) * (size_t)S);
+    for (int t = 0; t < T; t++)
+        k->step(L, x + (long)t * L->n_in, scratch, y + (long)t * L->n_hid,
+                scratch + S);
 }
 
 long cad_layer_n_params(const cad_layer *L)

@@ -5,6 +5,8 @@
  *   lstm  PyTorch's nn.LSTM  (gates i, f, g, o; cad_lstm.c)
  *   gru   PyTorch's nn.GRU   (gates r, z, n)
  *   rnn   PyTorch's nn.RNN with tanh (the character RNN's cell)
+ *   embed PyTorch's nn.Embedding: a token's vector (cad_embed.c)
+ *   bilstm, bigru, birnn  one of the three, bidirectional (cad_bidir.c)
  *
  * Each kind has two halves: this one (parameters, state, one step of
  * generation; our own kernels, no BLAS) and its batched forward and
@@ -64,6 +66,15 @@ struct cad_layer_kind {
      * y [n_hid] (may alias nothing). Reads w16 when the layer has it. */
     void (*step)(const cad_layer *L, const float *x, float *state, float *y,
                  float *scratch);
+    /* Optional: one sequence x [T, n_in] -> y [T, n_hid] from a zero
+     * state, batch 1, no BLAS, with run_scratch_size(L, T) floats of
+     * scratch. A kind that cannot be stepped (a bidirectional layer sees
+     * the whole sequence, so its step is NULL) must have it; for the
+     * others cad_layer_run steps from zeros. Windowed generation
+     * (cad_gen.c) runs every layer this way. */
+    void (*run)(const cad_layer *L, int T, const float *x, float *y,
+                float *scratch);
+    long (*run_scratch_size)(const cad_layer *L, int T);
 };
 /* The batched passes of each kind, for training and evaluation, are its
  * other half (train/cad_layer_train.h): kept apart so that what only
@@ -79,6 +90,12 @@ const cad_layer_kind *const *cad_layer_kinds(void);
  * params(). */
 int cad_layer_recurrent_params(const cad_layer *L, int gates,
                                cad_param_spec p[CAD_LAYER_MAX_PARAMS]);
+
+/* x [T, n_in] -> y [T, n_hid] from a zero state, one sequence: the
+ * kind's run, or its step T times. Scratch: cad_layer_run_scratch. */
+long cad_layer_run_scratch(const cad_layer *L, int T);
+void cad_layer_run(const cad_layer *L, int T, const float *x, float *y,
+                   float *scratch);
 
 /* Floats of parameters a layer of this kind and shape has. */
 long cad_layer_n_params(const cad_layer *L);

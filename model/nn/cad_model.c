@@ -24,9 +24,23 @@ void cad_model_config_default(cad_model_config *c)
 
 int cad_model_config_check(const cad_model_config *c, cad_error *e)
 {
-    if (!cad_layer_find(c->cell))
+    /* a cell is a kind that steps and has a bidirectional wrapper (not
+     * the embedding, not a wrapper itself) */
+    cad_model_config both = *c;
+    both.bidirectional = 1;
+    if (!cad_layer_find(c->cell) || !cad_layer_find(c->cell)->step ||
+        strncmp(c->cell, "bi", 2) == 0 || !cad_model_kind(&both))
         return cad_error_set(e, "unknown cell '%s' (lstm, gru or rnn)",
                              c->cell);
+    if (c->embed < 0 || c->embed > CAD_MAX_WIDTH)
+        return cad_error_set(e, "the embedding width must be 1..%d",
+                             CAD_MAX_WIDTH);
+    if (c->window < 0 || c->window > 4096)
+        return cad_error_set(e, "the window must be 1..4096 steps");
+    if (c->bidirectional && !c->window)
+        return cad_error_set(e, "a bidirectional model reads a window of "
+                                "steps (--window W): its reverse direction "
+                                "needs the steps after each one");
     if (c->n_layers < 1 || c->n_layers > CAD_MAX_LAYERS)
         return cad_error_set(e, "layers must be 1..%d, not %d",
                              CAD_MAX_LAYERS, c->n_layers);
@@ -72,6 +86,14 @@ int cad_model_config_check(const cad_model_config *c, cad_error *e)
     return 0;
 }
 
+const cad_layer_kind *cad_model_kind(const cad_model_config *c)
+{
+    char name[16];
+    snprintf(name, sizeof name, "%s%.7s", c->bidirectional ? "bi" : "",
+             c->cell);
+    return cad_layer_find(name);
+}
+
 /* Lays out every parameter in the flat arrays and records its name. */
 static void add_param(cad_model *m, const char *name, long rows, long cols,
                       float **w, float **g)
@@ -95,13 +117,21 @@ static void layout(cad_model *m)
     const cad_model_config *c = &m->cfg;
     m->n_params = 0;
     m->n_info = 0;
-    const cad_layer_kind *kind = cad_layer_find(c->cell);
-    for (int l = 0; l < c->n_layers; l++) {
-        cad_layer *L = &m->layer[l];
-        *L = (cad_layer){kind, l ? c->hidden[l - 1] : c->n_in, c->hidden[l],
-                         l, NULL, NULL, NULL};
+    const cad_layer_kind *kind = cad_model_kind(c);
+    const int ways = c->bidirectional ? 2 : 1;
+    m->n_stack = c->n_layers + (c->embed > 0);
+    for (int s = 0; s < m->n_stack; s++) {
+        cad_layer *L = &m->layer[s];
+        const int l = s - (c->embed > 0); /* recurrent index; -1: embed */
+        if (l < 0)
+            *L = (cad_layer){.kind = cad_layer_find("embed"), .n_in = c->n_in,
+                             .n_hid = c->embed};
+        else
+            *L = (cad_layer){.kind = kind,
+                             .n_in = s ? m->layer[s - 1].n_hid : c->n_in,
+                             .n_hid = ways * c->hidden[l], .index = l};
         cad_param_spec spec[CAD_LAYER_MAX_PARAMS];
-        int n = kind->params(L, spec);
+        int n = L->kind->params(L, spec);
         for (int i = 0; i < n; i++) {
             float *w, *g;
             add_param(m, spec[i].name, spec[i].rows, spec[i].cols, &w, &g);
@@ -109,7 +139,7 @@ static void layout(cad_model *m)
                 L->w = w, L->g = g;
         }
     }
-    int top = c->hidden[c->n_layers - 1];
+    int top = m->layer[m->n_stack - 1].n_hid;
     if (c->head == CAD_HEAD_NADE) {
         cad_nade *n = &m->nade;
         n->n_vis = c->n_out;
@@ -194,9 +224,19 @@ int cad_model_new(const cad_model_config *c, uint64_t seed, cad_model **out,
                 r = 1.0f / sqrtf((float)p->shape[1]);
         } else if (strncmp(p->name, "fc.", 3) == 0) {
             r = 1.0f / sqrtf((float)m->fc.n_in);
+        } else if (strcmp(p->name, "embed.weight") == 0) {
+            /* PyTorch's nn.Embedding starts from N(0, 1) */
+            for (long i = 0; i < n; i++)
+                w[i] = cad_rng_normal(&rng);
+            continue;
         } else {
-            int l = p->name[strlen(p->name) - 1] - '0';
-            r = 1.0f / sqrtf((float)c->hidden[l]);
+            /* a recurrent layer's: U(-1/sqrt(H), 1/sqrt(H)), H its units
+             * (per direction) */
+            int s = 0;
+            while (s + 1 < m->n_stack && m->layer[s + 1].w <= w)
+                s++;
+            const cad_layer *L = &m->layer[s];
+            r = 1.0f / sqrtf((float)(L->kind->step ? L->n_hid : L->n_hid / 2));
         }
         fill_uniform(w, n, r, &rng);
     }
@@ -252,7 +292,7 @@ int cad_model_to_bf16(cad_model *m, cad_error *e)
         m->w16[i] = v;
         memcpy(&m->w[i], &u, sizeof u);
     }
-    for (int l = 0; l < m->cfg.n_layers; l++)
+    for (int l = 0; l < m->n_stack; l++)
         m->layer[l].w16 = m->w16 + (m->layer[l].w - m->w);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* A Cadenza model: a stack of recurrent layers of one kind (LSTM, GRU or
- * tanh RNN: nn/cad_layer.h) and an output head, with every
+ * tanh RNN: nn/cad_layer.h; each optionally bidirectional), optionally
+ * under a token embedding, and an output head, with every
  * parameter in one flat float array (and the gradients in another of the
  * same layout). Named views of that array follow PyTorch's names
  * (weight_ih_l0, ..., fc.weight) so files cross over in both directions.
@@ -27,8 +28,16 @@
 typedef struct {
     int n_in, n_out;
     char cell[8];     /* layer kind: "lstm" (the default), "gru", "rnn" */
-    int n_layers;
-    int hidden[CAD_MAX_LAYERS];
+    int n_layers;     /* recurrent layers (the embedding is not one) */
+    int hidden[CAD_MAX_LAYERS]; /* units per layer (per direction) */
+    int embed;        /* 0, or the width of a token embedding (embed.weight
+                         [n_in, embed]) below the recurrent layers */
+    int bidirectional;/* 1: every recurrent layer reads both ways */
+    int window;       /* 0: the state runs through a whole piece; W > 0:
+                         every prediction is made from the last W inputs
+                         alone, from a zero state (training, evaluation
+                         and generation alike). Bidirectional models need
+                         one. */
     cad_head_kind head;
     cad_loss_kind loss;
     int nade_hidden;
@@ -47,6 +56,9 @@ typedef struct {
 
 /* Piano-roll model with seed 001's shape by default: 88 in/out. */
 void cad_model_config_default(cad_model_config *c);
+/* The kind of the recurrent layers: the cell, or its bidirectional
+ * wrapper (NULL if there is none). */
+const cad_layer_kind *cad_model_kind(const cad_model_config *c);
 /* Checks sizes and combinations; the message says what is wrong. */
 int cad_model_config_check(const cad_model_config *c, cad_error *e);
 
@@ -62,13 +74,22 @@ struct cad_model {
     long n_params;
     float *w, *g; /* parameters and gradients, n_params each */
     uint16_t *w16; /* NULL, or w in bfloat16 for generation (same layout) */
-    cad_layer layer[CAD_MAX_LAYERS]; /* views into w, g (and w16) */
+    /* the stack, bottom first: the embedding if any, then the recurrent
+     * layers; views into w, g (and w16) */
+    cad_layer layer[CAD_MAX_LAYERS + 1];
+    int n_stack;
     cad_linear_head fc;
     cad_nade nade;
     cad_param_info *info;
     int n_info;
     cad_st_file meta; /* provenance strings (tensors unused) */
 };
+
+/* Width of a model's top layer (what the head reads). */
+static inline int cad_model_top(const cad_model *m)
+{
+    return m->layer[m->n_stack - 1].n_hid;
+}
 
 /* Builds a model with freshly initialised weights (PyTorch's defaults:
  * U(-1/sqrt(H), 1/sqrt(H)) for the LSTM and linear layers). */

@@ -105,6 +105,19 @@ static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
     if (!t || t->ndim != 2)
         return cad_error_set(e, "no recurrent weights (weight_ih_l0 [G*H, In])");
     c->n_in = (int)t->shape[1];
+    /* a token embedding below the layers: the vocabulary is its rows */
+    const cad_st_tensor *em = cad_st_find(f, "embed.weight");
+    if (em) {
+        if (em->ndim != 2 || em->shape[0] < 1 || em->shape[0] > CAD_MAX_WIDTH ||
+            em->shape[1] != t->shape[1])
+            return cad_error_set(e, "embed.weight should be [tokens, %lld]",
+                                 (long long)t->shape[1]);
+        c->n_in = (int)em->shape[0];
+        c->embed = (int)em->shape[1];
+    }
+    c->bidirectional = find(f, "weight_ih_l0_reverse") != NULL;
+    if (meta_int(f, "window", 0, &c->window, e))
+        return -1;
     c->n_layers = 0;
     for (int l = 0; l < CAD_MAX_LAYERS; l++) {
         char name[32];
@@ -216,37 +229,43 @@ static int all_finite(const float *v, long n)
 int cad_model_probe(const cad_model *m, cad_error *e)
 {
     const cad_model_config *c = &m->cfg;
-    long need = c->n_in + 2L * c->n_out + 2L * c->nade_hidden, smax = 0;
-    for (int l = 0; l < c->n_layers; l++) {
+    enum { T = 3 };
+    long need = T * (long)c->n_in + 2L * c->n_out + 2L * c->nade_hidden,
+         smax = 0;
+    for (int l = 0; l < m->n_stack; l++) {
         const cad_layer *L = &m->layer[l];
-        long s = L->kind->step_scratch_size(L);
-        need += L->kind->state_size(L) + L->n_hid;
+        long s = cad_layer_run_scratch(L, T);
+        need += T * (long)L->n_hid;
         smax = s > smax ? s : smax;
     }
     float *mem = calloc((size_t)(need + smax), sizeof(float));
     if (!mem)
         return cad_error_set(e, "out of memory");
-    float *x = mem, *p = x + c->n_in, *state[CAD_MAX_LAYERS], *y[CAD_MAX_LAYERS];
-    for (int l = 0; l < c->n_layers; l++) {
-        state[l] = p, p += m->layer[l].kind->state_size(&m->layer[l]);
-        y[l] = p, p += m->layer[l].n_hid;
-    }
+    float *x = mem, *p = x + T * c->n_in, *y[CAD_MAX_LAYERS + 1];
+    for (int l = 0; l < m->n_stack; l++)
+        y[l] = p, p += T * m->layer[l].n_hid;
     float *scratch = p, *head = p + smax;
-    int ok = 1;
-    for (int t = 0; t < 3 && ok; t++) {
+    /* the three inputs as one sequence from a zero state: what three
+     * steps compute, for kinds that step and for those that cannot */
+    for (int t = 0; t < T; t++)
         for (int i = 0; i < c->n_in; i++)
-            x[i] = t == 0 ? 0.0f : t == 1 ? (float)(i % 4 == 0) : 1.0f;
-        const float *in = x;
-        for (int l = 0; l < c->n_layers && ok; l++) {
-            const cad_layer *L = &m->layer[l];
-            L->kind->step(L, in, state[l], y[l], scratch);
-            ok = all_finite(y[l], L->n_hid);
-            in = y[l];
-        }
-        if (ok && c->head == CAD_HEAD_NADE)
-            ok = cad_nade_finite(&m->nade, in, head);
-        else if (ok) {
-            cad_kern_gemv2(m->fc.n_out, m->fc.b, m->fc.w, m->fc.n_in, in,
+            x[t * c->n_in + i] = t == 0 ? 0.0f : t == 1 ? (float)(i % 4 == 0)
+                                                        : 1.0f;
+    int ok = 1;
+    const float *in = x;
+    for (int l = 0; l < m->n_stack && ok; l++) {
+        const cad_layer *L = &m->layer[l];
+        cad_layer_run(L, T, in, y[l], scratch);
+        ok = all_finite(y[l], T * (long)L->n_hid);
+        in = y[l];
+    }
+    const int top = cad_model_top(m);
+    for (int t = 0; t < T && ok; t++) {
+        const float *u = in + (long)t * top;
+        if (c->head == CAD_HEAD_NADE)
+            ok = cad_nade_finite(&m->nade, u, head);
+        else {
+            cad_kern_gemv2(m->fc.n_out, m->fc.b, m->fc.w, m->fc.n_in, u,
                            NULL, 0, NULL, head);
             ok = all_finite(head, m->fc.n_out);
         }
@@ -309,7 +328,7 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
     for (int l = 0; l < c->n_layers; l++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%d", l ? "," : "",
                       c->hidden[l]);
-    struct { const char *k; char v[64]; } kv[10];
+    struct { const char *k; char v[64]; } kv[13];
     int k = 0;
 #define KV(key, ...) (kv[k].k = key, snprintf(kv[k].v, 64, __VA_ARGS__), k++)
     KV("format", "cadenza-1");
@@ -322,6 +341,13 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
     KV("step_beats", "%.17g", c->step_beats);
     KV("step_seconds", "%.17g", c->step_seconds);
     KV("low_key", "%d", c->low_key);
+    /* only when set, so the files of models without them keep their bytes */
+    if (c->embed)
+        KV("embed", "%d", c->embed);
+    if (c->bidirectional)
+        KV("bidirectional", "1");
+    if (c->window)
+        KV("window", "%d", c->window);
 #undef KV
     for (int i = 0; i < k; i++)
         if (cad_st_set_meta(f, kv[i].k, kv[i].v, e))

@@ -5,12 +5,17 @@
 
 /* One line per kind, as in nn/cad_layer.c. */
 extern const cad_layer_trainer cad_lstm_trainer, cad_gru_trainer,
-    cad_rnn_trainer;
+    cad_rnn_trainer, cad_embed_trainer, cad_bilstm_trainer,
+    cad_bigru_trainer, cad_birnn_trainer;
 
 static const cad_layer_trainer *const trainers[] = {
     &cad_lstm_trainer,
     &cad_gru_trainer,
     &cad_rnn_trainer,
+    &cad_embed_trainer,
+    &cad_bilstm_trainer,
+    &cad_bigru_trainer,
+    &cad_birnn_trainer,
     NULL,
 };
 

@@ -13,8 +13,8 @@
 struct cad_model_ws {
     float *mem;
     long cap;
-    float *xin[CAD_MAX_LAYERS], *xmask[CAD_MAX_LAYERS];
-    float *acts[CAD_MAX_LAYERS], *y[CAD_MAX_LAYERS];
+    float *xin[CAD_MAX_LAYERS + 1], *xmask[CAD_MAX_LAYERS + 1];
+    float *acts[CAD_MAX_LAYERS + 1], *y[CAD_MAX_LAYERS + 1];
     float *u, *umask;
     float *head;   /* logits [N, n_out] or NADE biases */
     float *hrow;   /* NADE chain scratch */
@@ -45,11 +45,12 @@ void cad_model_ws_carry(cad_model_ws *ws, int on)
     ws->state_B = 0;
 }
 
-static int max_width(const cad_model_config *c)
+static int max_width(const cad_model *m)
 {
+    const cad_model_config *c = &m->cfg;
     int w = c->n_in > c->n_out ? c->n_in : c->n_out;
-    for (int l = 0; l < c->n_layers; l++)
-        w = c->hidden[l] > w ? c->hidden[l] : w;
+    for (int l = 0; l < m->n_stack; l++)
+        w = m->layer[l].n_hid > w ? m->layer[l].n_hid : w;
     return w;
 }
 
@@ -59,9 +60,9 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
 {
     const cad_model_config *c = &m->cfg;
     const long N = (long)T * B;
-    const int top = c->hidden[c->n_layers - 1], W = max_width(c);
+    const int top = cad_model_top(m), W = max_width(m);
     long need = 0, scratch = 0;
-    for (int l = 0; l < c->n_layers; l++) {
+    for (int l = 0; l < m->n_stack; l++) {
         const cad_layer *L = &m->layer[l];
         const cad_layer_trainer *tr = cad_layer_trainer_for(L->kind);
         long s = tr->scratch_size(L, T, B);
@@ -82,7 +83,7 @@ static int ws_prepare(const cad_model *m, cad_model_ws *ws, int T, int B,
         ws->cap = need;
     }
     float *p = ws->mem;
-    for (int l = 0; l < c->n_layers; l++) {
+    for (int l = 0; l < m->n_stack; l++) {
         const cad_layer *L = &m->layer[l];
         ws->xin[l] = p, p += N * L->n_in;
         ws->xmask[l] = p, p += N * L->n_in;
@@ -125,7 +126,7 @@ int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
                       cad_error *e)
 {
     const cad_model_config *c = &m->cfg;
-    const int T = b->T, B = b->B, L = c->n_layers;
+    const int T = b->T, B = b->B, L = m->n_stack;
     const long N = (long)T * B;
     if (ws_prepare(m, ws, T, B, e))
         return -1;
@@ -158,7 +159,7 @@ int cad_model_forward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
     }
     if (ws->carry)
         ws->state_B = B;
-    const int top = c->hidden[L - 1];
+    const int top = cad_model_top(m);
     dropout(N * top, in, ws->u, ws->umask, c->dropout, train, rng);
     if (c->head == CAD_HEAD_NADE) {
         double s = 0;
@@ -176,9 +177,9 @@ void cad_model_backward(cad_model *m, cad_model_ws *ws, const cad_batch *b,
                         float scale)
 {
     const cad_model_config *c = &m->cfg;
-    const int T = b->T, B = b->B, L = c->n_layers;
+    const int T = b->T, B = b->B, L = m->n_stack;
     const long N = (long)T * B;
-    const int top = c->hidden[L - 1];
+    const int top = cad_model_top(m);
     float *dh = ws->dA, *dx = ws->dB;
     if (c->head == CAD_HEAD_NADE)
         cad_nade_backward(&m->nade, (int)N, ws->u, b->y, b->mask, ws->head,

@@ -6,21 +6,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Cuts every piece into sequences of at most seq_len frames. */
-static int make_seqs(const cad_seq_source *d, int seq_len, cad_train_span **out,
+/* Cuts every piece into sequences of at most seq_len frames; for a
+ * window model, one sequence per target: the W steps that end at it
+ * (starting before the piece's first step where needed), every target,
+ * or with a stride S > 1 each with probability 1/S (drawn from rng): a
+ * regular stride would pick the same places in the bar every time (the
+ * off-beat rests of a token sequence are easy, the onsets hard). */
+static int make_seqs(const cad_seq_source *d, int seq_len, int window,
+                     int stride, cad_rng *rng, cad_train_span **out,
                      int *n_out, cad_error *e)
 {
     long n = 0;
     for (int p = 0; p < d->n; p++) {
         int f = d->len(d->data, p);
-        n += seq_len > 0 ? (f + seq_len - 1) / seq_len : (f > 0);
+        if (window)
+            n += f;
+        else
+            n += seq_len > 0 ? (f + seq_len - 1) / seq_len : (f > 0);
     }
+    if (n > 0x7fffffff)
+        return cad_error_set(e, "too many training sequences (%ld)", n);
     cad_train_span *s = calloc((size_t)(n ? n : 1), sizeof *s);
     if (!s)
         return cad_error_set(e, "out of memory");
     long k = 0;
     for (int p = 0; p < d->n; p++) {
         int f = d->len(d->data, p);
+        if (window) {
+            for (int t = 0; t < f; t++)
+                if (stride <= 1 || cad_rng_below(rng, (uint32_t)stride) == 0)
+                    s[k++] = (cad_train_span){p, t - window + 1, window};
+            continue;
+        }
         int step = seq_len > 0 ? seq_len : f;
         for (int start = 0; step > 0 && start < f; start += step) {
             s[k].piece = p;
@@ -66,14 +83,11 @@ static int longest(const cad_train_span *s, int B)
 
 /* Fills x, y, mask with time steps [t0, t0 + W) of sequences s[0..B)
  * (fewer where the longest ends sooner); shorter sequences are padded and
- * masked. */
-/* Fills x, y, mask with time steps [t0, t0 + W) of sequences s[0..B)
- * (fewer where the longest ends sooner); shorter sequences are padded and
  * masked. The input at a step is the step before it, expanded; before a
  * piece's first step it is silence (zeros). */
 static int fill_batch(cad_trainer *t, const cad_seq_source *d,
                       const cad_train_span *s, int B, int t0, int W,
-                      cad_batch *b, cad_error *e)
+                      int window, cad_batch *b, cad_error *e)
 {
     const int K = d->width;
     int T = longest(s, B) - t0;
@@ -87,9 +101,12 @@ static int fill_batch(cad_trainer *t, const cad_seq_source *d,
         for (int k = t0; k < s[i].len && k < t0 + T; k++) {
             int f = s[i].start + k;
             long row = (long)(k - t0) * B + i;
-            d->expand(d->data, s[i].piece, f, t->y + row * K);
             if (f > 0)
                 d->expand(d->data, s[i].piece, f - 1, t->x + row * K);
+            /* a window's loss is at its last step alone */
+            if (window && k != s[i].len - 1)
+                continue;
+            d->expand(d->data, s[i].piece, f, t->y + row * K);
             t->mask[row] = 1.0f;
         }
     }
@@ -121,8 +138,12 @@ int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,
                      uint64_t seed, cad_error *e)
 {
     memset(t, 0, sizeof *t);
-    if (c->batch < 1 || c->seq_len < 0)
-        return cad_error_set(e, "batch must be >= 1 and seq-len >= 0");
+    if (c->batch < 1 || c->seq_len < 0 || c->window_stride < 0)
+        return cad_error_set(e, "batch must be >= 1, seq-len and the window "
+                                "stride >= 0");
+    if (m->cfg.window > chunk_of(c))
+        return cad_error_set(e, "the window (%d) is longer than a chunk (%d)",
+                             m->cfg.window, chunk_of(c));
     t->m = m;
     t->cfg = *c;
     t->best = INFINITY;
@@ -156,7 +177,9 @@ int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
         return -1;
     free(t->seqs);
     t->seqs = NULL;
-    if (make_seqs(data, t->cfg.seq_len, &t->seqs, &t->n_seqs, e))
+    const int window = t->m->cfg.window;
+    if (make_seqs(data, t->cfg.seq_len, window, t->cfg.window_stride,
+                  &t->rng, &t->seqs, &t->n_seqs, e))
         return -1;
     if (t->n_seqs == 0)
         return cad_error_set(e, "no training frames");
@@ -174,8 +197,8 @@ int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
         int first = bi * t->cfg.batch;
         int B = t->n_seqs - first < t->cfg.batch ? t->n_seqs - first
                                                   : t->cfg.batch;
-        long nf = 0;
-        for (int i = 0; i < B; i++)
+        long nf = window ? B : 0; /* targets in the batch */
+        for (int i = 0; i < B && !window; i++)
             nf += t->seqs[first + i].len;
         double loss = 0, bnll = 0;
         const int T = longest(t->seqs + first, B), W = chunk_of(&t->cfg);
@@ -183,7 +206,8 @@ int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
         cad_model_ws_carry(t->ws, T > W);
         for (int t0 = 0; t0 < T; t0 += W) {
             cad_batch b;
-            if (fill_batch(t, data, t->seqs + first, B, t0, W, &b, e) ||
+            if (fill_batch(t, data, t->seqs + first, B, t0, W, window, &b,
+                           e) ||
                 cad_model_forward(t->m, t->ws, &b, 1, &t->rng, &loss, &bnll,
                                   e))
                 return -1;
@@ -199,6 +223,8 @@ int cad_trainer_epoch(cad_trainer *t, const cad_seq_source *data,
         cad_optim_step(&t->opt, t->m->w, t->m->g);
         sum += bnll;
         frames += nf;
+        t->batch_nll = bnll;
+        t->batch_seqs = B;
         if (progress)
             progress(ud, bi + 1, nb, sum / (double)frames);
     }
@@ -219,7 +245,8 @@ int cad_eval_nll(cad_model *m, const cad_seq_source *data, double *nll,
     t.m = m;
     t.ws = cad_model_ws_new();
     int rc = -1;
-    if (!t.ws || make_seqs(data, 0, &t.seqs, &t.n_seqs, e))
+    const int window = m->cfg.window;
+    if (!t.ws || make_seqs(data, 0, window, 1, NULL, &t.seqs, &t.n_seqs, e))
         goto out;
     for (int i = 1; i < t.n_seqs; i++) /* insertion sort by length */
         for (int j = i; j > 0 && t.seqs[j - 1].len > t.seqs[j].len; j--) {
@@ -229,19 +256,20 @@ int cad_eval_nll(cad_model *m, const cad_seq_source *data, double *nll,
         }
     double sum = 0, loss = 0;
     long n = 0;
-    const int BATCH = 8;
+    const int BATCH = window ? 64 : 8; /* windows: short, all alike */
     for (int first = 0; first < t.n_seqs; first += BATCH) {
         int B = t.n_seqs - first < BATCH ? t.n_seqs - first : BATCH;
         const int T = longest(t.seqs + first, B), W = chunk_of(NULL);
         cad_model_ws_carry(t.ws, T > W);
         for (int t0 = 0; t0 < T; t0 += W) {
             cad_batch b;
-            if (fill_batch(&t, data, t.seqs + first, B, t0, W, &b, e) ||
+            if (fill_batch(&t, data, t.seqs + first, B, t0, W, window, &b,
+                           e) ||
                 cad_model_forward(m, t.ws, &b, 0, NULL, &loss, &sum, e))
                 goto out;
         }
         for (int i = 0; i < B; i++)
-            n += t.seqs[first + i].len;
+            n += window ? 1 : t.seqs[first + i].len;
     }
     if (n == 0) {
         cad_error_set(e, "no frames to evaluate");

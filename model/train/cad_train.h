@@ -15,7 +15,14 @@
  * ended in (truncated backpropagation through time: the gradient stops at
  * a chunk's start), with one optimiser step for the whole batch. Batches
  * that fit in one chunk train exactly as before. Evaluation runs in chunks
- * the same way; there, carrying the state makes it exact. */
+ * the same way; there, carrying the state makes it exact.
+ *
+ * A window model (cad_model_config.window = W, e.g. a bidirectional one)
+ * sees no more than the last W steps: every training sequence is the W
+ * inputs before one target, from a zero state, with the loss at its last
+ * step only (inputs before a piece's start are silence, as the first
+ * input always is), and evaluation averages over every step of every
+ * piece, each predicted from its own window. */
 #ifndef CAD_TRAIN_H
 #define CAD_TRAIN_H
 
@@ -37,6 +44,11 @@ typedef struct {
     int seq_len;      /* 0 = whole pieces */
     cad_opt_config opt;
     int chunk;        /* time steps held at once; 0 = CAD_TRAIN_CHUNK */
+    int window_stride;/* a window model (cad_model_config.window) trains
+                         each epoch on a random 1/window_stride of its
+                         windows (each costs W steps for one prediction);
+                         0 or 1 = every one, as the note+duration token
+                         system */
 } cad_train_config;
 
 typedef struct {
@@ -57,6 +69,10 @@ typedef struct {
     long best_epoch;   /* the epoch that reached it */
     long since_best;   /* epochs since then */
     uint64_t data_hash; /* the pieces and their order (the source's hash) */
+    /* the batch just trained, for a progress callback: its NLL summed
+     * over its steps, and its sequences */
+    double batch_nll;
+    int batch_seqs;
 } cad_trainer;
 
 int cad_trainer_init(cad_trainer *t, cad_model *m, const cad_train_config *c,

@@ -5,8 +5,12 @@
  *     start state, over a batch;
  *   - the single step of generation gives the forward pass's outputs,
  *     sequence by sequence, and the final state is the last output's;
+ *     (kinds that step: a bidirectional layer cannot);
+ *   - its run over one sequence (generation over a window) gives the
+ *     forward pass's outputs from a zero state;
  *   - starting from NULL is starting from zeros; parameters carry
- *     PyTorch's names for the layer's index.
+ *     PyTorch's names for the layer's index (the embedding's is
+ *     embed.weight; a bidirectional layer's second half _reverse).
  * A new kind is covered the moment it is registered. */
 #include <math.h>
 #include <stdlib.h>
@@ -79,9 +83,19 @@ static void check_kind(const cad_layer_kind *k)
     /* names */
     cad_param_spec p[CAD_LAYER_MAX_PARAMS];
     int np = k->params(&r.L, p);
-    CHECKF(np >= 2 && strcmp(p[0].name, "weight_ih_l2") == 0 &&
-               strcmp(p[1].name, "weight_hh_l2") == 0 && p[0].cols == IN,
-           "%s: parameters named %s, %s", k->name, p[0].name, p[1].name);
+    if (np == 1)
+        CHECKF(strcmp(p[0].name, "embed.weight") == 0 && p[0].rows == IN &&
+                   p[0].cols == H,
+               "%s: parameter named %s", k->name, p[0].name);
+    else
+        CHECKF(np >= 2 && strcmp(p[0].name, "weight_ih_l2") == 0 &&
+                   strcmp(p[1].name, "weight_hh_l2") == 0 && p[0].cols == IN,
+               "%s: parameters named %s, %s", k->name, p[0].name, p[1].name);
+    if (np == 8)
+        CHECKF(strcmp(p[4].name, "weight_ih_l2_reverse") == 0 &&
+                   strcmp(p[7].name, "bias_hh_l2_reverse") == 0,
+               "%s: reverse direction named %s ... %s", k->name, p[4].name,
+               p[7].name);
 
     /* analytic gradients */
     loss(&r, x, s0, R);
@@ -106,6 +120,7 @@ static void check_kind(const cad_layer_kind *k)
     }
     CHECKF(bad == 0, "%s: %ld of %ld parameter gradients off (worst %g)",
            k->name, bad, n, worst);
+    printf("  %ld parameter gradients, worst abs error %.2e\n", n, worst);
     bad = 0;
     for (int i = 0; i < T * B * IN; i++) {
         float v = x[i];
@@ -119,19 +134,34 @@ static void check_kind(const cad_layer_kind *k)
     }
     CHECKF(bad == 0, "%s: %ld input gradients off", k->name, bad);
 
-    /* the step path, sequence by sequence, and the final state */
-    loss(&r, x, s0, R);
-    float state[16], out[H], scratch[256];
-    CHECK(k->step_scratch_size(&r.L) <= 256);
+    /* the run over one sequence, from zeros, sequence by sequence */
+    loss(&r, x, NULL, R);
+    float seq[T * IN], ys[T * H], scratch[1024];
+    CHECK(cad_layer_run_scratch(&r.L, T) <= 1024);
     double diff = 0;
     for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++)
+            memcpy(seq + t * IN, x + (t * B + b) * IN, sizeof(float) * IN);
+        cad_layer_run(&r.L, T, seq, ys, scratch);
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < H; j++)
+                diff = fmax(diff, fabs(ys[t * H + j] - r.y[(t * B + b) * H + j]));
+    }
+    CHECKF(diff < 2e-6, "%s: run and forward differ by %g", k->name, diff);
+
+    /* the step path, sequence by sequence, and the final state */
+    loss(&r, x, s0, R);
+    float state[16], out[H];
+    CHECK(k->step_scratch_size(&r.L) <= 1024);
+    diff = 0;
+    for (int b = 0; b < B && k->step; b++) {
         memcpy(state, s0 + b * S, sizeof(float) * (size_t)S);
         for (int t = 0; t < T; t++) {
             k->step(&r.L, x + (t * B + b) * IN, state, out, scratch);
             for (int j = 0; j < H; j++)
                 diff = fmax(diff, fabs(out[j] - r.y[(t * B + b) * H + j]));
         }
-        for (int j = 0; j < H; j++)
+        for (int j = 0; j < H && S >= H; j++)
             diff = fmax(diff, fabs(r.s1[b * S + j] - r.y[((T - 1) * B + b) * H + j]));
     }
     CHECKF(diff < 2e-6, "%s: step and forward differ by %g", k->name, diff);

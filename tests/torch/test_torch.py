@@ -56,11 +56,21 @@ with tempfile.TemporaryDirectory() as tmp:
     # 1. Random models of each head, written by PyTorch.
     torch.manual_seed(7)
     fixtures = []
-    for head, hidden, n, cell in (
-            ("sigmoid", [13, 7], 12, "lstm"), ("nade", [9, 11], 12, "lstm"),
-            ("softmax", [10], 12, "lstm"), ("nade", [32, 32, 24], 88, "lstm"),
-            ("nade", [9, 11], 12, "gru"), ("sigmoid", [13, 7], 12, "rnn")):
-        net = ct.CadenzaNet(n, hidden, head, nade_hidden=17, cell=cell)
+    for head, hidden, n, cell, opts in (
+            ("sigmoid", [13, 7], 12, "lstm", {}),
+            ("nade", [9, 11], 12, "lstm", {}),
+            ("softmax", [10], 12, "lstm", {}),
+            ("nade", [32, 32, 24], 88, "lstm", {}),
+            ("nade", [9, 11], 12, "gru", {}),
+            ("sigmoid", [13, 7], 12, "rnn", {}),
+            # token models: an embedding; bidirectional layers over a window
+            ("softmax", [10, 8], 12, "lstm", {"embed": 5}),
+            ("softmax", [10, 8], 12, "lstm",
+             {"embed": 5, "bidirectional": True, "window": 6}),
+            ("softmax", [9], 12, "lstm", {"window": 4}),
+            ("sigmoid", [7, 6], 12, "gru", {"bidirectional": True, "window": 5}),
+            ("nade", [8], 12, "rnn", {"bidirectional": True, "window": 7})):
+        net = ct.CadenzaNet(n, hidden, head, nade_hidden=17, cell=cell, **opts)
         with torch.no_grad():  # larger weights than the default, so the
             for p in net.parameters():  # probabilities spread out
                 p.mul_(2.5)
@@ -73,8 +83,9 @@ with tempfile.TemporaryDirectory() as tmp:
         net.eval()
         with torch.no_grad():
             nll = net(frames.unsqueeze(1))[:, 0]
-        path = os.path.join(tmp, "%s-%s-%d.safetensors"
-                            % (cell, head, len(fixtures)))
+        path = os.path.join(tmp, "%s%s-%s-%d.safetensors"
+                            % ("bi" if opts.get("bidirectional") else "",
+                               cell, head, len(fixtures)))
         tensors = dict(net.cadenza_tensors())
         tensors["test.frames"], tensors["test.nll"] = frames, nll
         meta = net.metadata()

@@ -4,6 +4,10 @@
  * the same log-probability for every frame, to 1e-5 nats, both ways it
  * computes one: batched over the sequence (training and eval) and step by
  * step (generation: the batch-1 kernels and the head's own frame).
+ * A window model (cad_model_config.window) predicts each frame from the
+ * W frames before it alone: batched, each frame's window is a batch as
+ * training builds it, and the evaluation of the whole sequence must give
+ * the mean; as generation runs it, the stack is run over each window.
  * A fixture whose metadata names a layer kind ("test.layer": gru, rnn)
  * holds one PyTorch layer instead, with an input test.x [T, B, In], a
  * start state test.h0 [B, H] and PyTorch's output test.y [T, B, H]; the
@@ -16,6 +20,7 @@
 
 #include "cad_layer.h"
 #include "cad_model_train.h"
+#include "cad_train.h"
 #include "cad_test.h"
 
 /* -log p(y | u) of one frame from the head, as generation's step path
@@ -96,6 +101,94 @@ static void check_layer(const char *path, const cad_st_file *f,
     free(L.w), free(acts), free(y), free(state), free(out), free(scratch);
 }
 
+/* The frames of a fixture as a data source of one piece, for cad_eval_nll. */
+static int one_len(const void *data, int piece)
+{
+    (void)piece;
+    return (int)((const cad_st_tensor *)data)->shape[0];
+}
+
+static void one_expand(const void *data, int piece, int t, float *out)
+{
+    (void)piece;
+    const cad_st_tensor *fr = data;
+    memcpy(out, fr->data + (long)t * fr->shape[1],
+           sizeof(float) * (size_t)fr->shape[1]);
+}
+
+static uint64_t one_hash(const void *data, uint64_t h)
+{
+    (void)data;
+    return h;
+}
+
+static void check_window(const char *path, cad_model *m,
+                         const cad_st_tensor *fr, const cad_st_tensor *want)
+{
+    const int T = (int)fr->shape[0], n = m->cfg.n_in, W = m->cfg.window;
+    cad_error e;
+    /* the W inputs before frame t: frames t-W .. t-1, silence before 0 */
+    float *x = calloc((size_t)W * n, sizeof *x), *y = calloc((size_t)W * n, sizeof *y);
+    float mask[64] = {0};
+    CHECK(W <= 64);
+    long run_need = 0, width = 0;
+    for (int l = 0; l < m->n_stack; l++) {
+        long s = cad_layer_run_scratch(&m->layer[l], W);
+        run_need = s > run_need ? s : run_need;
+        width += (long)W * m->layer[l].n_hid;
+    }
+    float *outs = calloc((size_t)width, sizeof(float));
+    float *run = calloc((size_t)run_need, sizeof(float)), scratch[4096];
+    cad_model_ws *ws = cad_model_ws_new();
+    double worst = 0, worst_run = 0, sum = 0;
+    for (int t = 0; t < T; t++) {
+        memset(x, 0, sizeof(float) * (size_t)W * n);
+        for (int k = 0; k < W; k++) {
+            int f = t - W + k; /* the input at window position k */
+            if (f >= 0)
+                memcpy(x + (long)k * n, fr->data + (long)f * n,
+                       sizeof(float) * (size_t)n);
+        }
+        memset(y, 0, sizeof(float) * (size_t)W * n);
+        memcpy(y + (long)(W - 1) * n, fr->data + (long)t * n,
+               sizeof(float) * (size_t)n);
+        mask[W - 1] = 1;
+        /* 1. batched, as training and evaluation run a window */
+        cad_batch b = {W, 1, x, y, mask};
+        double loss = 0, nll = 0;
+        CHECK(cad_model_forward(m, ws, &b, 0, NULL, &loss, &nll, &e) == 0);
+        worst = fmax(worst, fabs(nll - want->data[t]));
+        sum += nll;
+        /* 2. as generation runs it: every layer over the whole window */
+        const float *in = x;
+        float *o = outs;
+        for (int l = 0; l < m->n_stack; l++) {
+            cad_layer_run(&m->layer[l], W, in, o, run);
+            in = o;
+            o += (long)W * m->layer[l].n_hid;
+        }
+        nll = head_nll(m, in + (long)(W - 1) * cad_model_top(m),
+                       fr->data + (long)t * n, scratch);
+        worst_run = fmax(worst_run, fabs(nll - want->data[t]));
+    }
+    cad_seq_source src = {1, n, one_len, one_expand, one_hash, fr};
+    double mean = 0;
+    long steps = 0;
+    CHECK(cad_eval_nll(m, &src, &mean, &steps, &e) == 0);
+    CHECKF(worst < 1e-5 && worst_run < 1e-5 && steps == T &&
+               fabs(mean - sum / T) < 1e-6,
+           "%s: window NLL per frame differs from PyTorch by up to %g "
+           "(batched), %g (as generated); eval %g over %ld frames, want %g",
+           path, worst, worst_run, mean, steps, sum / T);
+    printf("%s: %s%s layers over a window of %d%s, %s head, %d frames, "
+           "PyTorch and Cadenza agree (worst %.1e)\n", path,
+           m->cfg.bidirectional ? "bidirectional " : "", m->cfg.cell, W,
+           m->cfg.embed ? " with an embedding" : "", cad_head_name(m->cfg.head),
+           T, fmax(worst, worst_run));
+    cad_model_ws_free(ws);
+    free(x), free(y), free(outs), free(run);
+}
+
 static void check_fixture(const char *path)
 {
     cad_error e;
@@ -123,6 +216,10 @@ static void check_fixture(const char *path)
     if (!(fr && want && fr->ndim == 2 && fr->shape[1] == m->cfg.n_in))
         goto out;
     const int T = (int)fr->shape[0], n = m->cfg.n_in;
+    if (m->cfg.window) {
+        check_window(path, m, fr, want);
+        goto out;
+    }
     /* inputs: the frame before, silence first */
     float *x = calloc((size_t)T * n, sizeof *x), *mask = calloc((size_t)T, sizeof *mask);
     memcpy(x + n, fr->data, sizeof(float) * (size_t)(T - 1) * n);
@@ -142,12 +239,12 @@ static void check_fixture(const char *path)
                          "up to %g nats", path, worst);
 
     /* 2. Step by step, as generation runs. */
-    float st[CAD_MAX_LAYERS][2048] = {{0}}, h[CAD_MAX_LAYERS][1024];
+    float st[CAD_MAX_LAYERS + 1][2048] = {{0}}, h[CAD_MAX_LAYERS + 1][1024];
     float *gates = malloc(sizeof(float) * 4 * 1024), scratch[4096];
     worst = 0;
     for (int t = 0; t < T; t++) {
         const float *in = x + (long)t * n;
-        for (int l = 0; l < m->cfg.n_layers; l++) {
+        for (int l = 0; l < m->n_stack; l++) {
             m->layer[l].kind->step(&m->layer[l], in, st[l], h[l], gates);
             in = h[l];
         }
@@ -156,8 +253,9 @@ static void check_fixture(const char *path)
     }
     CHECKF(worst < 1e-5, "%s: step-by-step NLL per frame differs from "
                          "PyTorch by up to %g nats", path, worst);
-    printf("%s: %s layers, %s head, %d frames, PyTorch and Cadenza agree\n",
-           path, m->cfg.cell, cad_head_name(m->cfg.head), T);
+    printf("%s: %s layers%s, %s head, %d frames, PyTorch and Cadenza agree\n",
+           path, m->cfg.cell, m->cfg.embed ? " over an embedding" : "",
+           cad_head_name(m->cfg.head), T);
     free(gates);
     cad_model_ws_free(ws);
     free(x);
