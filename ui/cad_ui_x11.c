@@ -33,7 +33,6 @@ typedef struct {
     LV2_URID_Map *map;
     cad_ui_uris uris;
     LV2_Atom_Forge forge;
-    LV2UI_Resize *host_resize;
 
     Display *dpy;
     Window win;
@@ -323,8 +322,6 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *d,
             ui->map = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_UI__parent))
             parent = (Window)(uintptr_t)features[i]->data;
-        else if (!strcmp(features[i]->URI, LV2_UI__resize))
-            ui->host_resize = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_OPTIONS__options))
             opts = features[i]->data;
     }
@@ -351,7 +348,9 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *d,
     XSelectInput(ui->dpy, ui->win,
                  ExposureMask | StructureNotifyMask | ButtonPressMask |
                      ButtonReleaseMask | PointerMotionMask | KeyPressMask);
-    /* Resizable down to a minimum; hosts size their frame from these. */
+    /* Resizable down to a minimum. Hosts read these hints to size their
+     * frame and resize the window with X11 itself (ui:resize, which
+     * lv2lint calls deprecated, is not needed for that). */
     XSizeHints *hints = XAllocSizeHints();
     if (hints) {
         hints->flags = PMinSize | PBaseSize;
@@ -370,9 +369,6 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *d,
         ui->dpy, ui->win, DefaultVisual(ui->dpy, screen), ui->width,
         ui->height);
     XFlush(ui->dpy);
-    if (ui->host_resize)
-        ui->host_resize->ui_resize(ui->host_resize->handle, ui->width,
-                                   ui->height);
     *widget = (LV2UI_Widget)(uintptr_t)ui->win;
 
     send_object(ui, ui->uris.ui_on);
@@ -430,23 +426,11 @@ static int idle(LV2UI_Handle h)
     return ui->closed;
 }
 
-/* The host resizes the window (ui:resize as an interface of the UI). */
-static int host_resized(LV2UI_Feature_Handle h, int w, int hgt)
-{
-    cad_ui *ui = h;
-    XResizeWindow(ui->dpy, ui->win, (unsigned)w, (unsigned)hgt);
-    resized(ui, w, hgt);
-    return 0;
-}
-
 static const void *extension_data(const char *uri)
 {
     static const LV2UI_Idle_Interface idle_iface = {idle};
-    static const LV2UI_Resize resize_iface = {NULL, host_resized};
     if (!strcmp(uri, LV2_UI__idleInterface))
         return &idle_iface;
-    if (!strcmp(uri, LV2_UI__resize))
-        return &resize_iface;
     return NULL;
 }
 
