@@ -37,6 +37,15 @@ int cad_ui_message(struct cad_plugin *p, LV2_URID otype)
         u->last_transport = INT64_MIN;
         p->notify_model = p->notify_sound = 1;
         p->notify_status = p->status[0] != 0;
+        /* The steps already composed and waiting: with a long grid step
+         * they are seconds of music (the opening after a start is eight
+         * steps) that would otherwise play unannounced. */
+        for (int i = 0; i < CAD_RING; i++) {
+            const cad_slot *sl = &p->ring[(p->next_step + i) & (CAD_RING - 1)];
+            if (sl->valid && sl->epoch == p->epoch &&
+                sl->step == p->next_step + i)
+                cad_ui_planned_step(p, sl->step, sl->bits.b);
+        }
         return 1;
     }
     if (otype == u->off) {
