@@ -1,15 +1,18 @@
 #!/bin/sh
 # Cadenza's window in a real host: Debian's jalv.gtk3 (GTK 3, which embeds
-# the X11 UI through suil) on an Xvfb display, the plugin free-running on
-# a JACK server of our own (dummy driver). After a few seconds of playing
-# the screen is saved as a PNG (x11_shot: XGetImage, written by cairo) and
-# must hold notes: pixels of the played and of the planned colour. Run
-# through run_installed.sh, so jalv finds only the staged bundle's UI.
-#   test_jalv_ui.sh X11_SHOT OUT.png
+# the X11 UI through suil) on an Xvfb display, on a JACK server of our own
+# (dummy driver) whose transport jack_roll rolls in 3/4 at 100 bpm; the
+# plugin follows it (the default play mode), in D Dorian. After a few
+# seconds of playing the screen is saved as a PNG (x11_shot: XGetImage,
+# written by cairo) and must hold notes: pixels of the played and of the
+# planned colour. Run through run_installed.sh, so jalv finds only the
+# staged bundle's UI.
+#   test_jalv_ui.sh X11_SHOT JACK_ROLL OUT.png
 # Skips (exit 77) only when Xvfb is not installed (scripts/deps lists it).
 set -u
 shot=$1
-out=$2
+roll=$2
+out=$3
 if ! command -v Xvfb >/dev/null 2>&1; then
     echo "SKIP: Xvfb not installed (Debian package xvfb)"
     exit 77
@@ -48,11 +51,13 @@ jackd -n "$JACK_DEFAULT_SERVER" -r -d dummy -r 48000 -p 1024 \
 pids="$! $pids"
 sleep 2
 
-# Free-running at 140 bpm: plays without a transport to start.
-jalv.gtk3 -n "cadenza-ui-$$" -c mode=1 -c tempo=140 urn:cadenza:lv2 \
+jalv.gtk3 -n "cadenza-ui-$$" -c key=2 -c scale=4 urn:cadenza:lv2 \
     >"$work/jalv.log" 2>&1 &
 jalv=$!
 pids="$jalv $pids"
+sleep 3
+"$roll" 30 100 3 >"$work/roll.log" 2>&1 &
+pids="$! $pids"
 sleep 10
 status=0
 if ! kill -0 $jalv 2>/dev/null; then
