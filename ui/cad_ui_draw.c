@@ -412,8 +412,10 @@ static void draw_grid(cairo_t *cr, const cad_ui_state *s,
     fill_rect(cr, l->ruler, 0x22252c);
     double bar = s->bar > 0 ? s->bar : 4;
     double first = ceil(l->beat_left);
+    int n = (int)ceil(l->beat_right - l->beat_left); /* 8 to 32 */
     cairo_set_line_width(cr, 1);
-    for (double b = first; b < l->beat_right; b += 1) {
+    for (int i = 0; i <= n && first + i < l->beat_right; i++) {
+        double b = first + i;
         double x = floor(cad_ui_beat_x(l, b)) + 0.5;
         double q = b / bar;
         int is_bar = fabs(q - round(q)) < 1e-6;

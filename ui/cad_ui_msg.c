@@ -67,6 +67,13 @@ static int number(const cad_ui_uris *u, const LV2_Atom *a, double *out)
     return isfinite(*out);
 }
 
+/* A number as an int, whatever its size (a cast of a double out of int's
+ * range is undefined). */
+static int to_int(double v)
+{
+    return v < -1e6 ? -1000000 : v > 1e6 ? 1000000 : (int)v;
+}
+
 /* Every property lies within the object (a host passes on whatever it
  * got; lv2_atom_object_get trusts the sizes it meets). */
 static int object_ok(const LV2_Atom *a)
@@ -144,12 +151,12 @@ int cad_ui_msg_apply(const cad_ui_uris *u, cad_ui_state *s,
     double b, len, p, v, q, br, r, st, sec;
     if (t == u->played && number(u, beat, &b) && number(u, pitch, &p) &&
         number(u, velocity, &v)) {
-        cad_ui_state_played(s, b, (int)p, (int)v);
+        cad_ui_state_played(s, b, to_int(p), to_int(v));
         return 1;
     }
     if (t == u->planned && number(u, beat, &b) && number(u, pitch, &p) &&
         number(u, length, &len)) {
-        cad_ui_state_planned(s, b, len, (int)p);
+        cad_ui_state_planned(s, b, len, to_int(p));
         return 1;
     }
     if (t == u->transport && number(u, beat, &b) && number(u, tempo, &q)) {
@@ -161,7 +168,7 @@ int cad_ui_msg_apply(const cad_ui_uris *u, cad_ui_state *s,
             st = s->step;
         if (!number(u, section, &sec))
             sec = -1;
-        cad_ui_state_transport(s, b, q, br, r != 0, st, (int)sec, now);
+        cad_ui_state_transport(s, b, q, br, r != 0, st, to_int(sec), now);
         return 1;
     }
     return 0;

@@ -17,6 +17,16 @@ void cad_ui_state_init(cad_ui_state *s)
     s->section = -1;
 }
 
+/* Positions from the plugin, kept to what a session can hold (a year at
+ * 300 bpm is 1.6e8 quarter notes), so no arithmetic on them overflows or
+ * stops moving. */
+#define CAD_UI_BEAT_MAX 1e9
+
+static double clampd(double v, double lo, double hi)
+{
+    return !(v >= lo) ? lo : v > hi ? hi : v; /* NaN goes to lo */
+}
+
 /* Room for one more note: the oldest makes way. */
 static cad_ui_note *append(cad_ui_note *notes, int *n)
 {
@@ -32,6 +42,7 @@ void cad_ui_state_played(cad_ui_state *s, double beat, int pitch,
 {
     if (pitch < 0 || pitch > 127)
         return;
+    beat = clampd(beat, -CAD_UI_BEAT_MAX, CAD_UI_BEAT_MAX);
     /* A note on closes a note of the same key that is still open (its
      * note off may have been dropped on the way). */
     for (int i = s->n_played - 1; i >= 0; i--) {
@@ -54,6 +65,8 @@ void cad_ui_state_planned(cad_ui_state *s, double beat, double length,
 {
     if (pitch < 0 || pitch > 127 || !(length > 0))
         return;
+    beat = clampd(beat, -CAD_UI_BEAT_MAX, CAD_UI_BEAT_MAX);
+    length = clampd(length, 1.0 / 64, 64);
     for (int i = 0; i < s->n_planned; i++) {
         cad_ui_note *n = &s->planned[i];
         if (n->pitch != pitch)
@@ -79,6 +92,10 @@ void cad_ui_state_transport(cad_ui_state *s, double beat, double qpm,
                             double bar, int rolling, double step,
                             int section, double now)
 {
+    beat = clampd(beat, -CAD_UI_BEAT_MAX, CAD_UI_BEAT_MAX);
+    qpm = clampd(qpm, 0, 1000);
+    bar = clampd(bar, 0.25, 64);
+    step = clampd(step, 1.0 / 64, 64);
     double was = cad_ui_state_beat_at(s, now);
     if (s->have_transport && beat < was - 0.5) {
         /* Jumped back (a loop, a relocation): what was played after the
@@ -93,10 +110,10 @@ void cad_ui_state_transport(cad_ui_state *s, double beat, double qpm,
                 s->played[i].end = beat;
             }
     s->beat = beat;
-    s->qpm = qpm > 0 ? qpm : 0;
-    s->bar = bar > 0 ? bar : 4;
+    s->qpm = qpm;
+    s->bar = bar;
     s->rolling = rolling;
-    s->step = step > 0 ? step : 0.25;
+    s->step = step;
     s->section = section;
     s->reported_at = now;
     s->have_transport = 1;

@@ -405,7 +405,9 @@ static void port_event(LV2UI_Handle h, uint32_t port, uint32_t size,
         }
     } else if (format == ui->uris.atom_eventTransfer &&
                size >= sizeof(LV2_Atom) &&
-               lv2_atom_total_size(buffer) <= size) {
+               ((const LV2_Atom *)buffer)->size <= size - sizeof(LV2_Atom)) {
+        /* (not lv2_atom_total_size(buffer) <= size: its 32-bit sum wraps
+         * for a size near 4 GiB, found by fuzz_ui_msg) */
         if (cad_ui_msg_apply(&ui->uris, &ui->state, buffer, seconds()))
             ui->dirty = 1;
     }
