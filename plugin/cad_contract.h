@@ -74,4 +74,69 @@ static inline const cad_control_spec *cad_control_of(unsigned port)
                : 0;
 }
 
+/* ---- The plugin's own window (ui/, issue 14) ------------------------------
+ *
+ * The UI sees the controls as ports and everything else as atom objects
+ * on the two event ports. UI -> plugin, on events_in: patch:Set of
+ * CAD_PROP_MODEL / CAD_PROP_SOUNDFONT (an atom:Path), patch:Get (the
+ * plugin answers with the model and SoundFont in use), and these two
+ * objects without properties: */
+#define CAD_UI_ON CAD_NS "uiOn"   /* a window opened: send it the traffic below */
+#define CAD_UI_OFF CAD_NS "uiOff" /* the window closed: stop */
+
+/* Plugin -> UI, on events_out, only between uiOn and uiOff, and at most
+ * CAD_UI_MAX_PER_RUN objects per run() (more wait for the next one; a
+ * queue that overflows drops the oldest). Every position is in quarter
+ * notes of the clock the plugin plays by (the host's transport, or its
+ * own in free-running and listen modes). */
+#define CAD_UI_MAX_PER_RUN 48
+/* A note began (velocity > 0) or ended (velocity 0): beat, pitch, velocity. */
+#define CAD_UI_PLAYED CAD_NS "Played"
+/* A note the model has composed, not yet played: beat, length, pitch. */
+#define CAD_UI_PLANNED CAD_NS "Planned"
+/* The planned notes not yet played were thrown away (a new piece, a new
+ * model, a stop or a jump): no properties. */
+#define CAD_UI_REPLAN CAD_NS "Replan"
+/* Where the plugin is, about 25 times a second and whenever playing starts
+ * or stops: beat, tempo, bar, rolling, step, section. */
+#define CAD_UI_TRANSPORT CAD_NS "Transport"
+
+/* Their properties. */
+#define CAD_UI_BEAT CAD_NS "beat"         /* atom:Double, quarter notes */
+#define CAD_UI_LENGTH CAD_NS "length"     /* atom:Double, quarter notes */
+#define CAD_UI_PITCH CAD_NS "pitch"       /* atom:Int, MIDI note 0..127 */
+#define CAD_UI_VELOCITY CAD_NS "noteVelocity" /* atom:Int, 0..127 */
+#define CAD_UI_TEMPO CAD_NS "qpm"         /* atom:Double, quarter notes a
+                                           * minute, speed included */
+#define CAD_UI_BAR CAD_NS "barLength"     /* atom:Double, quarter notes */
+#define CAD_UI_ROLLING CAD_NS "rolling"   /* atom:Bool: steps are played */
+#define CAD_UI_STEP CAD_NS "stepLength"   /* atom:Double, the model's grid */
+#define CAD_UI_SECTION CAD_NS "section"   /* atom:Int: 0 = A, 1 = B, ...;
+                                           * -1: the model has no song form */
+
+/* What the key, scale and mode ports' values mean, for a UI to show them
+ * (the TTL's scale points say the same; plugin_contract compares). A
+ * scale is a set of semitones above the key's root, bit i for i semitones
+ * (the scale table of model/music; tests/ui compares). */
+static const char *const cad_key_names[12] = {
+    "C", "C#/Db", "D", "D#/Eb", "E", "F",
+    "F#/Gb", "G", "G#/Ab", "A", "A#/Bb", "B",
+};
+static const struct {
+    const char *name;
+    unsigned short semitones;
+} cad_scale_spec[8] = {
+    {"Chromatic", 0xfff},
+    {"Major", 0xab5},
+    {"Natural minor", 0x5ad},
+    {"Harmonic minor", 0x9ad},
+    {"Dorian", 0x6ad},
+    {"Mixolydian", 0x6b5},
+    {"Major pentatonic", 0x295},
+    {"Minor pentatonic", 0x4a9},
+};
+static const char *const cad_mode_names[3] = {
+    "Follow host transport", "Free-running", "Listen and continue",
+};
+
 #endif

@@ -160,6 +160,7 @@ void cad_play_events(cad_plugin *p, uint32_t off, const cad_note_ev *ev,
 {
     cad_synth *s = p->sound ? p->sound->synth : NULL;
     for (int i = 0; i < n; i++) {
+        cad_ui_played(p, off, ev[i].note, ev[i].on ? p->c.velocity : 0);
         if (ev[i].on) {
             if (s)
                 cad_synth_note_on(s, CAD_GEN_CHANNEL, ev[i].note,

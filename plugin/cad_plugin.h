@@ -34,6 +34,7 @@
 #include "cad_rng.h"
 #include "cad_sched.h"
 #include "cad_synth.h"
+#include "cad_ui_out.h"
 
 /* URIs, ports, controls and their defaults: what hosts and the UI see. */
 #define CAD_LOOKAHEAD 8192 /* frames; also the largest host block */
@@ -155,7 +156,7 @@ typedef struct {
     float tempo, temperature, threshold, gain;
 } cad_controls;
 
-typedef struct {
+typedef struct cad_plugin {
     /* Host features */
     LV2_URID_Map *map;
     LV2_Worker_Schedule *schedule;
@@ -251,6 +252,8 @@ typedef struct {
     char status[512];
     int notify_status;
     int forge_failed;       /* out of room in the output this block */
+
+    cad_ui_out ui;          /* traffic for Cadenza's own window */
 } cad_plugin;
 
 /* cad_work.c */

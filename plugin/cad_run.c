@@ -233,6 +233,7 @@ static void clear_ring(cad_plugin *p)
     p->epoch++;
     for (int i = 0; i < CAD_RING; i++)
         p->ring[i].valid = 0;
+    cad_ui_replan(p);
 }
 
 /* Start afresh from the grid step at or after `frame` of the active clock
@@ -313,6 +314,7 @@ static int do_restart(cad_plugin *p, int64_t s, int64_t frame)
             sl->epoch = p->epoch;
             sl->valid = 1;
             sl->bits = p->opening[i];
+            cad_ui_planned_step(p, s + i, sl->bits.b);
         }
         p->next_req = s + CAD_OPEN_LEN;
         p->opening_id = 0;
@@ -544,6 +546,8 @@ static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
         else if (obj->body.otype == u->patch_Set ||
                  obj->body.otype == u->patch_Get)
             on_patch(p, obj, frame);
+        else
+            cad_ui_message(p, obj->body.otype); /* a window opens/closes */
     }
 }
 
@@ -747,6 +751,7 @@ void cad_run(LV2_Handle h, uint32_t n)
         }
     }
     outbox_flush(p);
+    cad_ui_flush(p, n);
     cad_out_finish(p, n);
     p->now += n;
 }

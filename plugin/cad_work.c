@@ -290,6 +290,7 @@ LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
         s->epoch = m->id;
         s->valid = 1;
         s->bits = m->bits;
+        cad_ui_planned_step(p, m->step, m->bits.b);
         break;
     }
     case CAD_MSG_OPENING:

@@ -79,6 +79,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate,
     }
     map_uris(p->map, &p->uris);
     lv2_atom_forge_init(&p->forge, p->map);
+    cad_ui_init(&p->ui, p->map);
 
     p->rate = rate > 0 ? rate : 48000.0;
     snprintf(p->bundle, sizeof p->bundle, "%s", bundle ? bundle : "");

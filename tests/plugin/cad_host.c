@@ -35,7 +35,7 @@
 
 typedef struct {
     int64_t frame;
-    int kind; /* 0 position change, 1 patch set, 2 midi */
+    int kind; /* 0 position change, 1 patch set, 2 midi, 3 empty object */
     int rolling;
     double bpm, beat;
     char param[32];
@@ -96,6 +96,8 @@ struct cad_host {
     int64_t pace_frame0;
 
     cad_host_rec rec;
+    cad_host_atom_fn on_output; /* sees every event the plugin sends */
+    void *on_output_data;
 };
 
 /* ---- features ------------------------------------------------------------ */
@@ -399,6 +401,19 @@ void cad_host_midi_in(cad_host *h, int64_t frame, uint8_t b0, uint8_t b1,
     }
 }
 
+void cad_host_object(cad_host *h, int64_t frame, const char *otype)
+{
+    pending *p = add_pending(h, frame, 3);
+    if (p)
+        snprintf(p->path, sizeof p->path, "%s", otype);
+}
+
+void cad_host_on_output(cad_host *h, cad_host_atom_fn fn, void *data)
+{
+    h->on_output = fn;
+    h->on_output_data = data;
+}
+
 /* ---- running ----------------------------------------------------------- */
 
 static LV2_URID U(cad_host *h, const char *uri) { return map_uri(h, uri); }
@@ -469,6 +484,11 @@ static void build_input(cad_host *h, uint32_t n)
             lv2_atom_forge_key(&f, U(h, LV2_PATCH__value));
             lv2_atom_forge_path(&f, p->path, (uint32_t)strlen(p->path));
             lv2_atom_forge_pop(&f, &obj);
+        } else if (p->kind == 3) {
+            LV2_Atom_Forge_Frame obj;
+            lv2_atom_forge_frame_time(&f, off);
+            lv2_atom_forge_object(&f, &obj, 0, U(h, p->path));
+            lv2_atom_forge_pop(&f, &obj);
         } else {
             lv2_atom_forge_frame_time(&f, off);
             lv2_atom_forge_atom(&f, 3, U(h, LV2_MIDI__MidiEvent));
@@ -505,6 +525,9 @@ static void record_output(cad_host *h, uint32_t n)
     LV2_URID midi = U(h, LV2_MIDI__MidiEvent), obj = U(h, LV2_ATOM__Object);
     LV2_ATOM_SEQUENCE_FOREACH(h->out_buf, ev)
     {
+        if (h->on_output)
+            h->on_output(h->on_output_data, h->now + ev->time.frames,
+                         &ev->body);
         if (ev->body.type == midi && ev->body.size >= 2 &&
             h->blk.n_midi < BLOCK_MIDI) {
             cad_host_midi *m = &h->blk_midi[h->blk.n_midi++];

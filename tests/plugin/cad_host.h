@@ -74,6 +74,14 @@ void cad_host_patch_set(cad_host *h, int64_t frame, const char *param,
                         const char *path);
 void cad_host_midi_in(cad_host *h, int64_t frame, uint8_t b0, uint8_t b1,
                       uint8_t b2);
+/* An object with no properties, of type `otype` (a URI), at `frame`: what
+ * Cadenza's window sends as it opens and closes (cad_contract.h). */
+void cad_host_object(cad_host *h, int64_t frame, const char *otype);
+/* fn(data, absolute frame, atom) for every event the plugin sends, as each
+ * block's output is recorded (NULL: none). */
+typedef void (*cad_host_atom_fn)(void *data, int64_t frame,
+                                 const void *atom);
+void cad_host_on_output(cad_host *h, cad_host_atom_fn fn, void *data);
 /* Every n-th schedule_work call fails (0: never), like a full queue. */
 void cad_host_fail_schedule(cad_host *h, int every_n);
 /* 1 (the default): rec holds all audio and MIDI from then on. 0: only the
