@@ -27,6 +27,10 @@ static void help(FILE *f)
 "  --primer-frames N   how many frames of the primer to use (all)\n"
 "  --include-primer    start the output with the primer itself\n"
 "  --bars N            length in 4/4 bars (16)\n"
+"  --form F            song form, e.g. ABCBDB: a section a letter, equal\n"
+"                      letters the same music (the length is then the\n"
+"                      form's sections, --bars aside)\n"
+"  --section-bars N    a section's length in 4/4 bars (4)\n"
 "  --chars N           characters, for a text model writing OUT.txt (1000)\n"
 "  --temperature T     0 = always the likeliest choice, 1 = the model's own\n"
 "                      distribution, higher = wilder (1.0)\n"
@@ -158,7 +162,8 @@ static int write_output(const gen_output *o, cad_score *song, long steps,
 
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
        O_KEY, O_SCALE, O_LOW, O_HIGH, O_SEED, O_PROG, O_BPM, O_VEL, O_WAV,
-       O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP, O_CHARS };
+       O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP, O_CHARS,
+       O_FORM, O_SECTION };
 
 int cad_cmd_generate(int argc, char **argv)
 {
@@ -174,9 +179,13 @@ int cad_cmd_generate(int argc, char **argv)
         {"velocity", required_argument, 0, O_VEL}, {"wav", required_argument, 0, O_WAV},
         {"soundfont", required_argument, 0, O_SF}, {"rate", required_argument, 0, O_RATE},
         {"bf16", no_argument, 0, O_BF16}, {"chars", required_argument, 0, O_CHARS},
+        {"form", required_argument, 0, O_FORM},
+        {"section-bars", required_argument, 0, O_SECTION},
         {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *primer = NULL, *wav = NULL, *sf = NULL;
+    const char *form = NULL;
+    long section_bars = 4;
     long bars = 16, chars = 1000, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
     long rate = 48000, pframes = -1, topk = 0;
     double temp = 1.0, thr = 0, bpm = 100, topp = 1;
@@ -216,6 +225,16 @@ int cad_cmd_generate(int argc, char **argv)
         case O_BF16: bf16 = 1; break;
         case O_TOPK: if (cad_cli_int("generate", "top-k", optarg, 0, 1000000, &topk)) return 2; break;
         case O_TOPP: if (cad_cli_double("generate", "top-p", optarg, 0, 1, &topp)) return 2; break;
+        case O_FORM: {
+            cad_error fe;
+            form = optarg;
+            if (cad_compose_form_check(form, &fe)) {
+                fprintf(stderr, "cadenza generate: --form: %s\n", fe.msg);
+                return 2;
+            }
+            break;
+        }
+        case O_SECTION: if (cad_cli_int("generate", "section-bars", optarg, 1, 1024, &section_bars)) return 2; break;
         case O_CHARS: if (cad_cli_int("generate", "chars", optarg, 1, 1000000, &chars)) return 2; break;
         case O_SF: sf = optarg; break;
         case O_RATE: if (cad_cli_int("generate", "rate", optarg, 8000, 192000, &rate)) return 2; break;
@@ -293,8 +312,12 @@ int cad_cmd_generate(int argc, char **argv)
     gen_output go = {m, r, primer ? &prim : NULL, co.primer_steps, incl,
                      (int)prog, (int)vel, bpm,
                      cad_step_beats(info.step_beats, info.step_seconds, bpm), out};
-    if (cad_compose_score(m, r, &co, &song, &steps, &e) ||
-        write_output(&go, &song, steps, &e)) {
+    int composed = form ? cad_compose_form(m, r, &co, form, section_bars * 4.0,
+                                           &song, &steps, &e)
+                        : cad_compose_score(m, r, &co, &song, &steps, &e);
+    if (!composed && form && is_plain_roll(&go)) /* frames of the whole form */
+        steps = lround((double)strlen(form) * (double)section_bars * 4.0 / go.step);
+    if (composed || write_output(&go, &song, steps, &e)) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         goto out;
     }

@@ -42,6 +42,9 @@ for repr in events tokens text; do
     expect_code 0 "generate $repr, greedy" "$CAD" generate -m "$m" -o "$T/t0.mid" --bars 4 --temperature 0
     cmp -s "$T/k1.mid" "$T/t0.mid" && ok || bad "$repr: --top-k 1 is not the likeliest choice"
     expect_code 0 "generate $repr, top-p" "$CAD" generate -m "$m" -o "$T/p.mid" --bars 4 --top-p 0.5 --top-k 20
+    expect_code 0 "generate $repr, song form" "$CAD" generate -m "$m" -o "$T/f.mid" --form ABCBDB --section-bars 1
+    grep -q "wrote" "$T/out" && ok || bad "$repr: --form wrote nothing"
+    expect_code 2 "generate $repr, a form in small letters" "$CAD" generate -m "$m" -o "$T/f.mid" --form abc
     expect_code 0 "eval $repr" "$CAD" eval -m "$m" "$T/tunes" --split train
     nll=$(tail -n 1 "$T/out")
     awk -v v="$nll" 'BEGIN { exit !(v > 0 && v < 20) }' && ok || bad "eval $repr: NLL '$nll'"

@@ -173,4 +173,18 @@ int cad_compose_score(const cad_model *m, const cad_repr *r,
                       const cad_compose_opts *o, cad_score *out,
                       long *steps, cad_error *e);
 
+/* Song form: a piece in sections, one a letter (A-Z), equal letters the
+ * same music note for note ("ABCBDB": verse, chorus, verse, chorus,
+ * bridge, chorus). Each new letter is composed under o (its own seed
+ * drawn from o->seed) for section_beats, primed with the section before
+ * it (the first with o->primer); sections are cut at their length.
+ * out: the piece, len(form) * section_beats long. *steps: model steps. */
+#define CAD_FORM_MAX 64
+int cad_compose_form(const cad_model *m, const cad_repr *r,
+                     const cad_compose_opts *o, const char *form,
+                     double section_beats, cad_score *out, long *steps,
+                     cad_error *e);
+/* 0 if form is a form cad_compose_form takes, else -1 saying why. */
+int cad_compose_form_check(const char *form, cad_error *e);
+
 #endif
