@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cad_compose.h"
+#include "cad_key.h"
 #include "cad_model.h"
 #include "cad_render.h"
 #include "cad_roll.h"
@@ -43,11 +44,16 @@ static void help(FILE *f)
 "                      below P (0)\n"
 "  --max-notes N       piano rolls: at most N simultaneous keys, the\n"
 "                      highest: 1 keeps the melody (0 = no limit)\n"
+"  --max-hold B        piano rolls: let a key go after B beats held, so\n"
+"                      low temperatures do not hold one chord for ever\n"
+"                      (8; 0 = no limit)\n"
 "  --key K --scale S   keep to a scale, e.g. --key D --scale minor\n"
 "                      (scales: chromatic major minor harmonic-minor dorian\n"
 "                      mixolydian pentatonic minor-pentatonic); a piano roll\n"
 "                      never samples other keys, other models' notes outside\n"
-"                      it are left out\n"
+"                      it are left out. Music in C major / A minor (the\n"
+"                      transposed data sets' models) is moved into the key;\n"
+"                      without --key, a primer's key (its estimate) is kept\n"
 "  --lowest N --highest N  MIDI note range (piano rolls 21..108, others\n"
 "                      0..127), kept like the scale\n"
 "  --seed S            random seed (1); same seed, same piece\n"
@@ -111,6 +117,8 @@ static int write_roll(const gen_output *o, const cad_score *song, long steps,
     uint8_t *gen = roll.on + (long)n_prim * CAD_ROLL_KEYS;
     for (int i = 0; i < song->n_notes; i++) {
         const cad_note *nt = &song->notes[i];
+        if (nt->pitch < CAD_ROLL_LOW || nt->pitch >= CAD_ROLL_LOW + CAD_ROLL_KEYS)
+            continue; /* moved off the piano by a key (a range past it) */
         long a = lround(nt->onset / o->step);
         long b = lround((nt->onset + nt->duration) / o->step);
         for (long t = a; t < b && t < steps; t++)
@@ -163,7 +171,7 @@ static int write_output(const gen_output *o, cad_score *song, long steps,
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
        O_KEY, O_SCALE, O_LOW, O_HIGH, O_SEED, O_PROG, O_BPM, O_VEL, O_WAV,
        O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP, O_CHARS,
-       O_FORM, O_SECTION };
+       O_FORM, O_SECTION, O_HOLD };
 
 int cad_cmd_generate(int argc, char **argv)
 {
@@ -181,15 +189,17 @@ int cad_cmd_generate(int argc, char **argv)
         {"bf16", no_argument, 0, O_BF16}, {"chars", required_argument, 0, O_CHARS},
         {"form", required_argument, 0, O_FORM},
         {"section-bars", required_argument, 0, O_SECTION},
+        {"max-hold", required_argument, 0, O_HOLD},
         {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *primer = NULL, *wav = NULL, *sf = NULL;
     const char *form = NULL;
     long section_bars = 4;
+    double max_hold = 8; /* two 4/4 bars */
     long bars = 16, chars = 1000, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
     long rate = 48000, pframes = -1, topk = 0;
     double temp = 1.0, thr = 0, bpm = 100, topp = 1;
-    int incl = 0, tonic = 0, bf16 = 0, range_set = 0, c;
+    int incl = 0, tonic = 0, bf16 = 0, range_set = 0, key_set = 0, c;
     cad_scale scale = CAD_SCALE_CHROMATIC;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
@@ -208,12 +218,14 @@ int cad_cmd_generate(int argc, char **argv)
                 fprintf(stderr, "cadenza generate: --key: '%s' is not a note name (C, F#, Bb...)\n", optarg);
                 return 2;
             }
+            key_set = 1;
             break;
         case O_SCALE:
             if (cad_scale_parse(optarg, &scale)) {
                 fprintf(stderr, "cadenza generate: --scale: unknown scale '%s'\n", optarg);
                 return 2;
             }
+            key_set = 1;
             break;
         case O_LOW: if (cad_cli_int("generate", "lowest", optarg, 0, 127, &low)) return 2; range_set |= 1; break;
         case O_HIGH: if (cad_cli_int("generate", "highest", optarg, 0, 127, &high)) return 2; range_set |= 2; break;
@@ -234,6 +246,7 @@ int cad_cmd_generate(int argc, char **argv)
             }
             break;
         }
+        case O_HOLD: if (cad_cli_double("generate", "max-hold", optarg, 0, 4096, &max_hold)) return 2; break;
         case O_SECTION: if (cad_cli_int("generate", "section-bars", optarg, 1, 1024, &section_bars)) return 2; break;
         case O_CHARS: if (cad_cli_int("generate", "chars", optarg, 1, 1000000, &chars)) return 2; break;
         case O_SF: sf = optarg; break;
@@ -302,8 +315,22 @@ int cad_cmd_generate(int argc, char **argv)
     co.k.top_p = (float)topp;
     co.k.threshold = (float)thr;
     co.k.max_notes = (int)maxn;
-    co.k.key = tonic;
-    co.k.scale = scale;
+    co.k.max_hold = max_hold;
+    if (key_set) {
+        /* in that key: a model of music in C major / A minor is moved there */
+        cad_constraints_in_key(&co.k, tonic, scale);
+    } else if (primer) {
+        /* on in the primer's key: the primer is moved into the model's
+           C major / A minor, what follows moved back */
+        double w[12];
+        cad_key pk;
+        cad_key_score_histogram(&prim, w);
+        if (cad_key_estimate(w, &pk) == 0) {
+            co.k.shift = cad_key_shift(pk.minor ? 9 : 0, pk.tonic);
+            fprintf(stderr, "cadenza generate: the primer is in %s; going on "
+                            "in it (--key to choose)\n", cad_key_name(&pk));
+        }
+    }
     co.k.low = (int)low;
     co.k.high = (int)high;
     co.k.velocity = (int)vel;

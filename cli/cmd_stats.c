@@ -13,6 +13,7 @@
 
 #include "cad_file.h"
 #include "cad_midi.h"
+#include "cad_key.h"
 #include "cad_stats.h"
 #include "cli.h"
 
@@ -310,6 +311,27 @@ static void print_stats(const cad_stats *s, char labels[][64], int n, int fmt)
         }
         printf("\n");
     }
+    /* which key that is */
+    if (fmt == FMT_TSV)
+        printf("key_common_name");
+    else if (fmt == FMT_MARKDOWN)
+        printf("| commonest key |");
+    else
+        printf("%-44s", "commonest key");
+    for (int i = 0; i < n; i++) {
+        int tonic = 0, minor = 0;
+        cad_key k = {0, 0, 0};
+        int ok = cad_stats_common_key(&s[i], &tonic, &minor) == 0;
+        k.tonic = tonic, k.minor = minor;
+        const char *name = ok ? cad_key_name(&k) : "-";
+        if (fmt == FMT_TSV)
+            printf("\t%s", name);
+        else if (fmt == FMT_MARKDOWN)
+            printf(" %s |", name);
+        else
+            printf("  %*s", width[i], name);
+    }
+    printf("\n");
 }
 
 enum { O_SPLIT = 256, O_STEP, O_BAR, O_TSV, O_MD };

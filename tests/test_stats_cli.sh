@@ -89,7 +89,9 @@ expect_value pieces 2 "folder"
 expect_value repeat2 0.6667 "folder"
 expect_value repeat2 0.6667 "file next to the folder" 2
 head -n 1 "$T/out" | grep -q "^statistic	dir	waltz.mid$" && ok || bad "tsv header: $(head -n 1 "$T/out")"
-[ "$(wc -l <"$T/out")" -eq 16 ] && ok || bad "tsv: $(wc -l <"$T/out") lines, want 16"
+[ "$(wc -l <"$T/out")" -eq 18 ] && ok || bad "tsv: $(wc -l <"$T/out") lines, want 18"
+# the commonest key, by name: the waltz is in C major
+grep -q "^key_common_name	.*	C major$" "$T/out" && ok || bad "tsv: no key name row: $(grep key_common_name "$T/out")"
 expect_code 0 "markdown" "$CAD" stats --step-beats 1 --markdown "$T/waltz.mid"
 grep -q "^| 2-bar windows repeating an earlier one | 0.667 |$" "$T/out" && ok || bad "markdown row"
 

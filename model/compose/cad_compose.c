@@ -21,6 +21,13 @@ void cad_constraints_default(cad_constraints *k)
     k->bpm = 120;
 }
 
+void cad_constraints_in_key(cad_constraints *k, int tonic, cad_scale s)
+{
+    k->key = tonic;
+    k->scale = s;
+    k->shift = cad_key_shift(cad_scale_home(s), tonic);
+}
+
 int cad_constraints_allow(const cad_constraints *k, int pitch)
 {
     return cad_scale_allows(k->key, k->scale, k->low, k->high, pitch);
@@ -127,6 +134,7 @@ void cad_composer_reset(cad_composer *c, uint64_t seed)
     cad_rng_seed(&c->rng, seed);
     memset(c->frame, 0, (size_t)c->K);
     memset(c->sounding, 0, sizeof c->sounding);
+    c->shift = 0;
     c->steps = c->steps0 = 0;
     c->beat0 = c->sb0 = 0;
     c->q_start = c->q_n = 0;
@@ -179,17 +187,58 @@ int cad_compose_repr(const cad_model *m, double bpm, cad_repr **out,
               : 0;
 }
 
+/* s moved by `by` semitones (the notes it would take out of MIDI's
+ * 0..127 left out). */
+static int score_moved(const cad_score *s, int by, cad_score *out,
+                       cad_error *e)
+{
+    if (cad_score_init(out, e))
+        return -1;
+    if (cad_score_set_tempo(out, s->tempo, s->n_tempo, e) ||
+        cad_score_set_meter(out, s->meter, s->n_meter, e))
+        goto fail;
+    out->program = s->program;
+    for (int i = 0; i < s->n_notes; i++) {
+        cad_note n = s->notes[i];
+        int p = n.pitch + by;
+        if (p < 0 || p > 127)
+            continue;
+        n.pitch = (uint8_t)p;
+        if (cad_score_push(out, &n, e))
+            goto fail;
+    }
+    cad_score_sort(out);
+    return 0;
+fail:
+    cad_score_free(out);
+    return -1;
+}
+
 int cad_composer_prime(cad_composer *c, const cad_constraints *k,
                        const cad_score *s, int steps, cad_error *e)
 {
     cad_seq p;
-    cad_score at;
+    cad_score at, moved;
+    const cad_score *in = s;
+    /* as the model hears it: in seconds for a model timed in them, and
+       in the model's own key */
     int seconds = !(c->step_beats > 0) && c->step_seconds > 0;
-    if (seconds && cad_score_at_tempo(s, k->bpm, &at, e))
-        return -1;
-    int rc = c->r->kind->encode(c->r, seconds ? &at : s, &p, e);
-    if (seconds)
-        cad_score_free(&at);
+    if (seconds) {
+        if (cad_score_at_tempo(s, k->bpm, &at, e))
+            return -1;
+        in = &at;
+    }
+    if (k->shift) {
+        int bad = score_moved(in, -k->shift, &moved, e);
+        if (seconds)
+            cad_score_free(&at);
+        if (bad)
+            return -1;
+        in = &moved;
+    }
+    int rc = c->r->kind->encode(c->r, in, &p, e);
+    if (in != s)
+        cad_score_free(in == &at ? &at : &moved);
     if (rc)
         return -1;
     for (int t = 0; t < p.T && t < steps; t++) {
@@ -261,10 +310,23 @@ static void drain(cad_composer *c, double until_beat, cad_event *out,
 
 /* ---- piano-roll frames --------------------------------------------------- */
 
-static void roll_mask(cad_composer *c, const cad_constraints *k)
+/* The model's key i sounds as MIDI note low_key + i + shift, if that is
+ * a MIDI note at all. */
+static int sounds_as(const cad_composer *c, const cad_constraints *k, int i)
+{
+    int p = c->low_key + i + k->shift;
+    return p >= 0 && p < 128 ? p : -1;
+}
+
+static void roll_mask(cad_composer *c, const cad_constraints *k,
+                      double beat)
 {
     for (int i = 0; i < c->n_keys; i++) {
-        c->allowed[i] = (uint8_t)cad_constraints_allow(k, c->low_key + i);
+        int p = sounds_as(c, k, i);
+        c->allowed[i] = (uint8_t)(p >= 0 && cad_constraints_allow(k, p));
+        if (p >= 0 && k->max_hold > 0 && c->sounding[p] &&
+            beat - c->held_since[p] >= k->max_hold - 1e-9)
+            c->allowed[i] = 0; /* held long enough: let go */
         if (c->onsets)
             c->allowed[c->n_keys + i] = c->allowed[i];
     }
@@ -274,23 +336,42 @@ static void roll_mask(cad_composer *c, const cad_constraints *k)
  * (note-off), or with an onset bit is struck again (both); a held key
  * gives nothing. The network hears the frame it sampled; the synth gets
  * only what the mask allows, whatever the sampler did. */
+/* A new shift (a new key): what sounds in the old key stops. */
+static void release_all(cad_composer *c, double beat)
+{
+    for (int p = 0; p < 128; p++)
+        if (c->sounding[p]) {
+            cad_compose_push(c, beat, CAD_EVENT_NOTE_OFF, p, 0);
+            c->sounding[p] = 0;
+        }
+}
+
 static void roll_step(cad_composer *c, const cad_constraints *k)
 {
     double beat = step_start(c, k);
-    roll_mask(c, k);
+    if (k->shift != c->shift) {
+        release_all(c, beat);
+        c->shift = k->shift;
+    }
+    roll_mask(c, k, beat);
     cad_sample_params sp = {k->temperature, k->threshold, c->allowed,
                             k->max_notes, k->top_k, k->top_p};
     cad_gen_sample(c->g, &sp, &c->rng, c->frame);
     /* a note-on of velocity 0 is a note-off in MIDI: never send one */
     int vel = k->velocity < 1 ? 1 : k->velocity > 127 ? 127 : k->velocity;
     for (int i = 0; i < c->n_keys; i++) {
-        int p = c->low_key + i, was = c->sounding[p];
+        int p = sounds_as(c, k, i);
+        if (p < 0)
+            continue; /* never allowed, never sounding */
+        int was = c->sounding[p];
         int is = c->frame[i] && c->allowed[i];
         int strike = c->onsets && was && is && c->frame[c->n_keys + i];
         if (was && (!is || strike))
             cad_compose_push(c, beat, CAD_EVENT_NOTE_OFF, p, 0);
-        if (is && (!was || strike))
+        if (is && (!was || strike)) {
             cad_compose_push(c, beat, CAD_EVENT_NOTE_ON, p, vel);
+            c->held_since[p] = beat;
+        }
         c->sounding[p] = (uint8_t)is;
     }
     c->steps++;
@@ -302,14 +383,13 @@ int cad_composer_observe_keys(cad_composer *c, const cad_constraints *k,
     if (!c->roll)
         return -1;
     double beat = step_start(c, k);
+    release_all(c, beat);
+    c->shift = k->shift;
     for (int i = 0; i < c->n_keys; i++) {
-        int p = c->low_key + i, on = keys[p] != 0;
+        int p = sounds_as(c, k, i), on = p >= 0 && keys[p] != 0;
         if (c->onsets) /* struck now if it was not down the step before */
             c->frame[c->n_keys + i] = (uint8_t)(on && !c->frame[i]);
         c->frame[i] = (uint8_t)on;
-        if (c->sounding[p])
-            cad_compose_push(c, beat, CAD_EVENT_NOTE_OFF, p, 0);
-        c->sounding[p] = 0;
     }
     cad_gen_observe(c->g, c->frame);
     c->steps++;

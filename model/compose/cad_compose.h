@@ -56,8 +56,16 @@ typedef struct {
                           below this (the probability-threshold system) */
     int max_notes;     /* piano rolls: at most this many keys at once, the
                           highest (1 keeps the melody); 0 = no limit */
+    double max_hold;   /* piano rolls: a key held this many beats is let
+                          go for a step; 0 = no limit. At low temperature
+                          a piano roll settles on one chord and holds it
+                          for ever; this makes it move on */
     int key;           /* tonic, pitch class 0..11 (C = 0) */
     cad_scale scale;   /* the notes of the scale on that tonic */
+    int shift;         /* semitones the model's music is moved up (what
+                          it composes sounds that much higher, a primer
+                          or a player it hears is moved down by it):
+                          cad_constraints_in_key; 0 = as the model has it */
     int low, high;     /* MIDI range, inclusive */
     int velocity;      /* 1..127 (clamped), for representations that keep
                           none */
@@ -67,6 +75,12 @@ typedef struct {
 /* Temperature 1, no top-k/top-p/threshold/limit, C chromatic over MIDI
  * 0..127, velocity 80, 120 bpm. */
 void cad_constraints_default(cad_constraints *k);
+
+/* Composing in a key: scale s on tonic (0..11) as the mask, and the
+ * shift that moves a model's C major / A minor there (cad_scale_home).
+ * A model trained on data in every key is still kept to the scale; one
+ * trained in C (the transposed data sets) now composes in the key. */
+void cad_constraints_in_key(cad_constraints *k, int tonic, cad_scale s);
 
 /* The one mask: 1 if the constraints let `pitch` (MIDI) be played. Every
  * note-on a composer returns passes it, under the constraints of the

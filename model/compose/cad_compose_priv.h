@@ -27,6 +27,8 @@ struct cad_composer {
     uint8_t *frame;    /* the frame last sampled or observed */
     uint8_t *allowed;  /* the mask over a frame, rebuilt every step */
     uint8_t sounding[128]; /* keys the composer holds down now */
+    int shift;         /* the constraints' shift those keys sound at */
+    double held_since[128]; /* the beat each sounding key was struck */
 
     /* Time: the beat of step `steps` is beat0 + (steps - steps0) * sb0,
      * so a constant step length gives exact multiples of it; a new

@@ -73,12 +73,19 @@ static int decoded_piece(cad_composer *c, const cad_compose_opts *o,
     part = (cad_seq){c->seq.T, c->seq.width, c->seq.v};
     if (c->r->kind->decode(c->r, &part, out, e))
         return -1;
-    /* the mask, on what is played (cad_compose_steps.c says why there) */
+    /* in the key asked for, and the mask on what is played
+       (cad_compose_steps.c says why there) */
     int kept = 0;
-    for (int i = 0; i < out->n_notes; i++)
-        if (cad_constraints_allow(&o->k, out->notes[i].pitch))
-            out->notes[kept++] = out->notes[i];
+    for (int i = 0; i < out->n_notes; i++) {
+        cad_note n = out->notes[i];
+        int p = n.pitch + o->k.shift;
+        if (p < 0 || p > 127 || !cad_constraints_allow(&o->k, p))
+            continue;
+        n.pitch = (uint8_t)p;
+        out->notes[kept++] = n;
+    }
     out->n_notes = kept;
+    cad_score_sort(out);
     return 0;
 }
 

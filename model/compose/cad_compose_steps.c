@@ -81,12 +81,12 @@ static int queue_notes(cad_composer *c, const cad_constraints *k,
         if (nt->onset > c->emitted)
             c->emitted = nt->onset, c->emitted_skip = 0;
         c->emitted_skip++;
-        if (!cad_constraints_allow(k, nt->pitch))
+        int p = nt->pitch + k->shift; /* in the key asked for */
+        if (p < 0 || p > 127 || !cad_constraints_allow(k, p))
             continue;
-        cad_compose_push(c, nt->onset, CAD_EVENT_NOTE_ON, nt->pitch,
-                         nt->velocity);
-        cad_compose_push(c, nt->onset + nt->duration, CAD_EVENT_NOTE_OFF,
-                         nt->pitch, 0);
+        cad_compose_push(c, nt->onset, CAD_EVENT_NOTE_ON, p, nt->velocity);
+        cad_compose_push(c, nt->onset + nt->duration, CAD_EVENT_NOTE_OFF, p,
+                         0);
     }
     c->emitted = until_beat;
     c->emitted_skip = 0;

@@ -84,3 +84,11 @@ const char *cad_key_name(const cad_key *k)
     int i = ((k->tonic % 12) + 12) % 12 + (k->minor ? 12 : 0);
     return names[i];
 }
+
+void cad_key_score_histogram(const cad_score *s, double weight[12])
+{
+    for (int i = 0; i < 12; i++)
+        weight[i] = 0;
+    for (int i = 0; i < s->n_notes; i++)
+        weight[s->notes[i].pitch % 12] += s->notes[i].duration;
+}

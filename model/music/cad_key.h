@@ -7,6 +7,7 @@
 #define CAD_KEY_H
 
 #include "cad_roll.h"
+#include "cad_score.h"
 
 typedef struct {
     int tonic; /* pitch class 0..11, C = 0 */
@@ -23,6 +24,9 @@ int cad_key_estimate(const double weight[12], cad_key *out);
 
 /* Frames each pitch class sounds in a roll (a three-frame note weighs 3). */
 void cad_key_roll_histogram(const cad_roll *r, double weight[12]);
+
+/* Quarter notes each pitch class sounds in a score. */
+void cad_key_score_histogram(const cad_score *s, double weight[12]);
 
 /* 1 if pitch class pc (0..11) belongs to the key's scale: the major scale,
  * or for minor the natural minor plus its leading tone (the raised 7th of

@@ -70,3 +70,21 @@ void cad_scale_mask(int tonic, cad_scale s, int lowest, int highest,
         allowed[k] = (uint8_t)cad_scale_allows(tonic, s, lowest, highest,
                                                low_key + k);
 }
+
+int cad_scale_home(cad_scale s)
+{
+    switch (s) {
+    case CAD_SCALE_MINOR:
+    case CAD_SCALE_HARMONIC_MINOR:
+    case CAD_SCALE_MINOR_PENTATONIC: return 9;
+    case CAD_SCALE_DORIAN: return 2;
+    case CAD_SCALE_MIXOLYDIAN: return 7;
+    default: return 0;
+    }
+}
+
+int cad_key_shift(int from, int to)
+{
+    int d = ((to - from) % 12 + 12) % 12; /* 0..11 up */
+    return d > 6 ? d - 12 : d;
+}

@@ -29,4 +29,17 @@ int cad_scale_allows(int tonic, cad_scale s, int lowest, int highest,
 void cad_scale_mask(int tonic, cad_scale s, int lowest, int highest,
                     int low_key, int n_keys, uint8_t *allowed);
 
+/* Keys for models that compose in one key. The transposed data sets
+ * (JSB chorales, Nottingham, the note+duration tokens) are all in C major
+ * or A minor, so their models compose there; to play in another key the
+ * music is moved. cad_scale_home: the tonic (pitch class) the scale s has
+ * when its notes are taken from C major / A minor — major and the
+ * pentatonic C, minor, harmonic minor and minor pentatonic A, dorian D,
+ * mixolydian G, chromatic C. cad_key_shift: the semitones, -5..6 (the
+ * nearest way, so the register stays), that move `from` to `to` (pitch
+ * classes). So music in C major / A minor moved by
+ * cad_key_shift(cad_scale_home(s), tonic) is in scale s on tonic. */
+int cad_scale_home(cad_scale s);
+int cad_key_shift(int from, int to);
+
 #endif

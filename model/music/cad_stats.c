@@ -212,6 +212,7 @@ static void add_key(cad_stats *s, const cad_roll *r)
         return;
     s->key_pieces++;
     s->key_r_sum += key.r;
+    s->key_count[key.minor * 12 + key.tonic]++;
     for (long t = 0; t < r->n_frames; t++)
         for (int k = 0; k < K; k++)
             if (onset(r, t, k)) {
@@ -302,6 +303,12 @@ double cad_stats_value(const cad_stats *s, cad_stat_id id)
     case CAD_STAT_END_TONIC_BASS:
         return ratio(s->ending_tonic_bass, s->ending_pieces);
     case CAD_STAT_KEY_FIT: return ratio(s->key_r_sum, s->key_pieces);
+    case CAD_STAT_KEY_COMMON: {
+        long best = 0;
+        for (int i = 0; i < 24; i++)
+            best = s->key_count[i] > best ? s->key_count[i] : best;
+        return ratio(best, s->key_pieces);
+    }
     case CAD_STAT_OUT_OF_KEY: return ratio(s->out_of_key_notes, s->key_notes);
     case CAD_STAT_SILENCE:
         return ratio(s->frames - s->sounding_frames, s->frames);
@@ -324,12 +331,26 @@ static const char *const names[CAD_STAT_COUNT][2] = {
     {"parallels", "parallel 5ths/8ves per moving voice pair"},
     {"end_tonic_bass", "last frame has the tonic in the bass"},
     {"key_fit", "key fit: Krumhansl-Schmuckler r"},
+    {"key_common", "pieces in the commonest key (below)"},
     {"out_of_key", "out-of-key note share"},
     {"silence", "silent frames"},
     {"polyphony", "keys per sounding frame"},
     {"held", "mean note length (frames)"},
     {"stutter", "one-frame gaps per note"},
 };
+
+int cad_stats_common_key(const cad_stats *s, int *tonic, int *minor)
+{
+    int best = -1;
+    for (int i = 0; i < 24; i++)
+        if (s->key_count[i] > 0 && (best < 0 || s->key_count[i] > s->key_count[best]))
+            best = i;
+    if (best < 0)
+        return -1;
+    *tonic = best % 12;
+    *minor = best / 12;
+    return 0;
+}
 
 const char *cad_stats_name(cad_stat_id id)
 {

@@ -22,7 +22,7 @@ typedef enum {
     CAD_STAT_REPEAT2, CAD_STAT_REPEAT4, CAD_STAT_METRE,
     CAD_STAT_CHORDS_PER_BAR, CAD_STAT_CHORDS_ON_BAR,
     CAD_STAT_PARALLELS, CAD_STAT_END_TONIC_BASS,
-    CAD_STAT_KEY_FIT, CAD_STAT_OUT_OF_KEY,
+    CAD_STAT_KEY_FIT, CAD_STAT_KEY_COMMON, CAD_STAT_OUT_OF_KEY,
     CAD_STAT_SILENCE, CAD_STAT_POLYPHONY, CAD_STAT_HELD, CAD_STAT_STUTTER,
     CAD_STAT_COUNT
 } cad_stat_id;
@@ -37,6 +37,7 @@ typedef struct {
     long moving_pairs, parallels;
     long key_pieces, key_notes, out_of_key_notes;
     double key_r_sum;
+    long key_count[24];                    /* pieces per key: majors, minors */
     long ending_pieces, ending_tonic_bass;
 } cad_stats;
 
@@ -49,6 +50,10 @@ int cad_stats_add(cad_stats *s, const cad_roll *r, int bar_frames,
 /* The value of one statistic, NaN where it is undefined (no pieces, no
  * 4-voice frames, no chords...). */
 double cad_stats_value(const cad_stats *s, cad_stat_id id);
+/* The key most pieces are in (Krumhansl-Schmuckler, each piece's own
+ * estimate); -1 when no piece has one. */
+int cad_stats_common_key(const cad_stats *s, int *tonic, int *minor);
+
 /* A short machine name ("repeat2") and a label for tables. */
 const char *cad_stats_name(cad_stat_id id);
 const char *cad_stats_label(cad_stat_id id);

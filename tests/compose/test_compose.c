@@ -240,6 +240,88 @@ static void test_listen(void)
     cad_model_free(m);
 }
 
+/* Keys: in G major the alternating model's C, E, G (60, 64, 67) come out
+ * a fourth lower (the nearest way, -5: 55, 59, 62); a new key mid-piece
+ * first releases what sounds in the old one; a player heard in D is moved
+ * into the model's C. */
+static void test_key(void)
+{
+    CHECK(cad_key_shift(0, 7) == -5 && cad_key_shift(0, 2) == 2 &&
+          cad_key_shift(9, 2) == 5 && cad_key_shift(0, 6) == 6 &&
+          cad_key_shift(3, 3) == 0);
+    CHECK(cad_scale_home(CAD_SCALE_MAJOR) == 0 &&
+          cad_scale_home(CAD_SCALE_MINOR) == 9 &&
+          cad_scale_home(CAD_SCALE_DORIAN) == 2);
+    cad_model *m = alternating(0, 0.5, 0);
+    cad_repr *r = fixture_repr(m);
+    cad_error e;
+    cad_composer *c = cad_composer_new(m, r, &e);
+    cad_constraints k;
+    cad_constraints_default(&k);
+    cad_constraints_in_key(&k, 7, CAD_SCALE_MAJOR);
+    CHECK(k.shift == -5 && k.key == 7 && k.scale == CAD_SCALE_MAJOR);
+    static cad_event want[MAXEV], got[MAXEV];
+    int nw = expected_alternating(4, 0.5, 80, want);
+    for (int i = 0; i < nw; i++)
+        want[i].pitch = (uint8_t)(want[i].pitch - 5);
+    /* at one beat note-offs come first, then by pitch: the same order */
+    const double until[] = {2.0};
+    int ng = collect(c, &k, until, 1, MAXEV, got);
+    CHECKF(same_events(got, ng, want, nw), "alternating roll in G");
+    /* D major from beat 2: 59 and 62 (the model's 64 and 67 in G) stop
+       first, then 62 and 69 sound (its 60 and 67 moved up 2) */
+    cad_constraints_in_key(&k, 2, CAD_SCALE_MAJOR);
+    int n;
+    cad_composer_advance(c, &k, 2.5, got, MAXEV, &n, &e);
+    const cad_event d[] = {{2.0, CAD_EVENT_NOTE_OFF, 59, 0},
+                           {2.0, CAD_EVENT_NOTE_OFF, 62, 0},
+                           {2.0, CAD_EVENT_NOTE_ON, 62, 80},
+                           {2.0, CAD_EVENT_NOTE_ON, 69, 80}};
+    CHECKF(same_events(got, n, d, 4), "a new key");
+    /* listen mode in D: the player's 62 is the model's 60, so it answers
+       with its 64 (66 in D) */
+    uint8_t keys[128] = {0};
+    keys[62] = 1;
+    CHECK(cad_composer_observe_keys(c, &k, keys) == 0);
+    cad_composer_advance(c, &k, 3.5, got, MAXEV, &n, &e);
+    int has66 = 0;
+    for (int i = 0; i < n; i++)
+        has66 += got[i].kind == CAD_EVENT_NOTE_ON && got[i].pitch == 66;
+    CHECK(has66 == 1);
+    cad_composer_free(c);
+    cad_repr_free(r);
+    cad_model_free(m);
+}
+
+/* --max-hold: a key the model would hold for ever is let go for one step
+ * after max_hold beats, and struck again. */
+static void test_max_hold(void)
+{
+    cad_model *m = fixture_roll(0, 0.5, 0);
+    fixture_always(m, 67, 0);
+    cad_repr *r = fixture_repr(m);
+    cad_error e;
+    cad_composer *c = cad_composer_new(m, r, &e);
+    cad_constraints k;
+    cad_constraints_default(&k);
+    k.max_hold = 2.0;
+    static cad_event got[MAXEV];
+    const double until[] = {5.0};
+    int n = collect(c, &k, until, 1, MAXEV, got);
+    const cad_event want[] = {{0.0, CAD_EVENT_NOTE_ON, 67, 80},
+                              {2.0, CAD_EVENT_NOTE_OFF, 67, 0},
+                              {2.5, CAD_EVENT_NOTE_ON, 67, 80},
+                              {4.5, CAD_EVENT_NOTE_OFF, 67, 0}};
+    CHECKF(same_events(got, n, want, 4), "max_hold 2 beats");
+    k.max_hold = 0; /* no limit: held from the start to the end */
+    cad_composer_reset(c, 1);
+    n = collect(c, &k, until, 1, MAXEV, got);
+    CHECK(n == 1 && got[0].kind == CAD_EVENT_NOTE_ON);
+    cad_composer_free(c);
+    cad_repr_free(r);
+    cad_model_free(m);
+}
+
 int main(void)
 {
     test_events();
@@ -247,5 +329,7 @@ int main(void)
     test_score();
     test_step_rule();
     test_listen();
+    test_key();
+    test_max_hold();
     TEST_MAIN_END();
 }
