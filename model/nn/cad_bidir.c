@@ -36,9 +36,12 @@ static int bidir_params(const cad_layer *L, cad_param_spec p[CAD_LAYER_MAX_PARAM
     cad_bidir_split(L, &f, &r);
     int n = f.kind->params(&f, p);
     for (int i = 0; i < n; i++) {
+        /* the name through a copy: source and destination are one array,
+           which GCC's -Wrestrict cannot tell apart at -O0 */
+        char fwd[sizeof p[i].name];
+        memcpy(fwd, p[i].name, sizeof fwd);
         p[n + i] = p[i];
-        snprintf(p[n + i].name, sizeof p[n + i].name, "%.23s_reverse",
-                 p[i].name);
+        snprintf(p[n + i].name, sizeof p[n + i].name, "%.23s_reverse", fwd);
     }
     return 2 * n;
 }
