@@ -180,7 +180,7 @@ int cad_cli_text_sample(const cad_model *m, const cad_repr *r,
     }
     cad_rng rng;
     cad_rng_seed(&rng, seed);
-    cad_sample_params sp = {temp, 0.0f, NULL, 0, 0, 1.0f};
+    cad_sample_params sp = {.temperature = temp, .top_p = 1.0f};
     for (long t = 0; t < n; t++) {
         cad_gen_sample(g, &sp, &rng, frame);
         int c = 0;

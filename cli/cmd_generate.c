@@ -11,6 +11,7 @@
 
 #include "cad_compose.h"
 #include "cad_key.h"
+#include "cad_metre.h"
 #include "cad_model.h"
 #include "cad_render.h"
 #include "cad_roll.h"
@@ -27,11 +28,14 @@ static void help(FILE *f)
 "  --primer F.mid      play the start of this file into the network first\n"
 "  --primer-frames N   how many frames of the primer to use (all)\n"
 "  --include-primer    start the output with the primer itself\n"
-"  --bars N            length in 4/4 bars (16)\n"
+"  --bars N            length in bars (16)\n"
 "  --form F            song form, e.g. ABCBDB: a section a letter, equal\n"
 "                      letters the same music (the length is then the\n"
 "                      form's sections, --bars aside)\n"
-"  --section-bars N    a section's length in 4/4 bars (4)\n"
+"  --section-bars N    a section's length in bars (4)\n"
+"  --metre N/D         the time signature, e.g. 3/4 or 6/8 (the primer's,\n"
+"                      else 4/4); a model trained with the metre option\n"
+"                      composes in it\n"
 "  --chars N           characters, for a text model writing OUT.txt (1000)\n"
 "  --temperature T     0 = always the likeliest choice, 1 = the model's own\n"
 "                      distribution, higher = wilder (1.0)\n"
@@ -171,7 +175,7 @@ static int write_output(const gen_output *o, cad_score *song, long steps,
 enum { O_PRIMER = 256, O_PFRAMES, O_INCL, O_BARS, O_TEMP, O_THR, O_MAXN,
        O_KEY, O_SCALE, O_LOW, O_HIGH, O_SEED, O_PROG, O_BPM, O_VEL, O_WAV,
        O_SF, O_RATE, O_BF16, O_TOPK, O_TOPP, O_CHARS,
-       O_FORM, O_SECTION, O_HOLD };
+       O_FORM, O_SECTION, O_HOLD, O_METRE };
 
 int cad_cmd_generate(int argc, char **argv)
 {
@@ -190,12 +194,14 @@ int cad_cmd_generate(int argc, char **argv)
         {"form", required_argument, 0, O_FORM},
         {"section-bars", required_argument, 0, O_SECTION},
         {"max-hold", required_argument, 0, O_HOLD},
+        {"metre", required_argument, 0, O_METRE}, {"meter", required_argument, 0, O_METRE},
         {"top-k", required_argument, 0, O_TOPK}, {"top-p", required_argument, 0, O_TOPP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *primer = NULL, *wav = NULL, *sf = NULL;
     const char *form = NULL;
     long section_bars = 4;
     double max_hold = 8; /* two 4/4 bars */
+    cad_meter metre = {0, 0, 0}; /* 0: the primer's, or 4/4 */
     long bars = 16, chars = 1000, maxn = 0, low = 21, high = 108, seed = 1, prog = 0, vel = 80;
     long rate = 48000, pframes = -1, topk = 0;
     double temp = 1.0, thr = 0, bpm = 100, topp = 1;
@@ -246,6 +252,13 @@ int cad_cmd_generate(int argc, char **argv)
             }
             break;
         }
+        case O_METRE:
+            if (cad_metre_parse(optarg, &metre)) {
+                fprintf(stderr, "cadenza generate: --metre: '%s' is not a time "
+                                "signature such as 3/4 or 6/8\n", optarg);
+                return 2;
+            }
+            break;
         case O_HOLD: if (cad_cli_double("generate", "max-hold", optarg, 0, 4096, &max_hold)) return 2; break;
         case O_SECTION: if (cad_cli_int("generate", "section-bars", optarg, 1, 1024, &section_bars)) return 2; break;
         case O_CHARS: if (cad_cli_int("generate", "chars", optarg, 1, 1000000, &chars)) return 2; break;
@@ -316,6 +329,14 @@ int cad_cmd_generate(int argc, char **argv)
     co.k.threshold = (float)thr;
     co.k.max_notes = (int)maxn;
     co.k.max_hold = max_hold;
+    /* the bars: as asked, or the primer's first, or 4/4 (a model with the
+       metre option composes in them; the file says so either way) */
+    if (metre.numerator > 0)
+        co.k.metre = metre;
+    else if (primer && prim.n_meter > 0)
+        co.k.metre = (cad_meter){0, prim.meter[0].numerator, prim.meter[0].denominator};
+    const double bar_beats = cad_meter_bar_beats(&co.k.metre);
+    co.beats = (double)bars * bar_beats;
     if (key_set) {
         /* in that key: a model of music in C major / A minor is moved there */
         cad_constraints_in_key(&co.k, tonic, scale);
@@ -339,11 +360,11 @@ int cad_cmd_generate(int argc, char **argv)
     gen_output go = {m, r, primer ? &prim : NULL, co.primer_steps, incl,
                      (int)prog, (int)vel, bpm,
                      cad_step_beats(info.step_beats, info.step_seconds, bpm), out};
-    int composed = form ? cad_compose_form(m, r, &co, form, section_bars * 4.0,
+    int composed = form ? cad_compose_form(m, r, &co, form, section_bars * bar_beats,
                                            &song, &steps, &e)
                         : cad_compose_score(m, r, &co, &song, &steps, &e);
     if (!composed && form && is_plain_roll(&go)) /* frames of the whole form */
-        steps = lround((double)strlen(form) * (double)section_bars * 4.0 / go.step);
+        steps = lround((double)strlen(form) * (double)section_bars * bar_beats / go.step);
     if (composed || write_output(&go, &song, steps, &e)) {
         fprintf(stderr, "cadenza generate: %s\n", e.msg);
         goto out;

@@ -1,6 +1,7 @@
 /* cadenza info: what a model file holds: architecture, what a frame
  * means, and how it was trained (every __metadata__ string). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cad_model.h"
@@ -41,8 +42,15 @@ int cad_cmd_info(int argc, char **argv)
                "generation reruns the network over them for every step\n",
                c->window);
     if (strcmp(c->representation, "pianoroll") == 0) {
-        printf("  frames: %s, %d keys from MIDI %d, ", c->representation,
-               c->n_out, c->low_key);
+        /* the keys, and what else a frame holds (re-strikes, the metre) */
+        const char *keys = cad_model_get_meta(m, "repr.keys");
+        int n_keys = keys ? atoi(keys) : c->n_out;
+        n_keys = n_keys > 0 && n_keys <= c->n_out ? n_keys : c->n_out;
+        const char *on = cad_model_get_meta(m, "repr.onsets");
+        const char *me = cad_model_get_meta(m, "repr.metre");
+        printf("  frames: %s, %d keys from MIDI %d%s%s, ", c->representation,
+               n_keys, c->low_key, on && atoi(on) ? ", a re-strike bit each" : "",
+               me && atoi(me) ? ", the bar position and metre" : "");
         if (c->step_seconds > 0)
             printf("%g s each\n", c->step_seconds);
         else

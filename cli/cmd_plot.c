@@ -312,7 +312,7 @@ static int plot_map(const map_opts *o, const char *out)
         }
         cad_rng rng;
         cad_rng_seed(&rng, (uint64_t)o->seed);
-        cad_sample_params sp = {(float)o->temperature, 0, NULL, 0, 0, 1.0f};
+        cad_sample_params sp = {.temperature = (float)o->temperature, .top_p = 1.0f};
         for (int f = 0; f < n; f++)
             cad_gen_sample(gen, &sp, &rng, roll.on + (long)f * K);
     }

@@ -371,7 +371,20 @@ int cad_cmd_train(int argc, char **argv)
     cad_seq_set train_seqs = {0}, valid_seqs = {0};
     cad_repr *repr = NULL;
     cad_seq_source train_src, valid_src;
-    if (repr_name && strcmp(repr_name, "pianoroll") != 0) {
+    /* A piano roll with options (onsets, metre) is read as scores too. */
+    int roll_repr = repr_name && strcmp(repr_name, "pianoroll") == 0 &&
+                    repr_opts.n_meta > 0;
+    if (roll_repr) {
+        char v[32];
+        snprintf(v, sizeof v, "%.17g", ro.step_beats);
+        if ((step_given && !cad_st_meta(&repr_opts, "repr.step_beats") &&
+             cad_st_set_meta(&repr_opts, "repr.step_beats", v, &e)) ||
+            (ro.transpose_to_c && cad_st_set_meta(&repr_opts, "repr.transpose", "1", &e))) {
+            fprintf(stderr, "cadenza train: %s\n", e.msg);
+            goto fail_data;
+        }
+    }
+    if (repr_name && (strcmp(repr_name, "pianoroll") != 0 || roll_repr)) {
         /* Any other representation: MIDI read as scores, encoded. */
         if (cad_st_set_meta(&repr_opts, "representation", repr_name, &e) ||
             cad_repr_from_meta(&repr_opts, &repr, &e)) {
@@ -390,10 +403,24 @@ int cad_cmd_train(int argc, char **argv)
             goto fail_data;
         const cad_layout *l = &repr->layout;
         mc.n_in = mc.n_out = cad_layout_expanded_width(l);
+        int all_bits = 1;
+        for (int i = 0; i < l->n_fields; i++)
+            all_bits &= l->field[i].kind == CAD_FIELD_BITS;
+        if (roll_repr) { /* the grid and the keys, as every piano roll says */
+            double sb, lk;
+            if (cad_repr_opt(&repr_opts, "step_beats", NULL, 0.25, 1.0 / 64, 16, &sb, &e) ||
+                cad_repr_opt(&repr_opts, "low_key", NULL, 21, 0, 127, &lk, &e)) {
+                fprintf(stderr, "cadenza train: %s\n", e.msg);
+                goto fail_data;
+            }
+            mc.step_beats = sb;
+            mc.step_seconds = 0;
+            mc.low_key = (int)lk;
+        }
         if (l->n_fields == 1 && l->field[0].kind == CAD_FIELD_CLASS) {
             mc.head = CAD_HEAD_SOFTMAX;
             mc.loss = CAD_LOSS_CE;
-        } else if (!(l->n_fields == 1 && l->field[0].kind == CAD_FIELD_BITS)) {
+        } else if (!all_bits) {
             /* several fields (pitch, step, duration): an output each */
             mc.head = CAD_HEAD_FIELDS;
             mc.fields = *l;

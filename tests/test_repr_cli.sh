@@ -86,5 +86,19 @@ grep -q "layer GRU" "$T/out" && ok || bad "info does not say GRU: $(head -n 2 "$
 expect_code 0 "generate gru" "$CAD" generate -m "$T/g.safetensors" -o "$T/g.mid" --bars 2
 expect_code 2 "train --cell transformer" "$CAD" train "$T/tunes" -o "$T/g.safetensors" --cell transformer
 
+# A piano roll with options is read as scores: re-strike bits, the metre
+# (the composer writes where each frame lies in the bar), moved to C.
+expect_code 0 "train pianoroll onsets+metre" "$CAD" train "$T/tunes" -o "$T/pm.safetensors" \
+    --repr pianoroll --repr-opt onsets=1 --repr-opt metre=1 --transpose --step-beats 0.5 $A
+grep -q "as pianoroll" "$T/out" && ok || bad "pianoroll with options: not read as scores"
+expect_code 0 "info pianoroll metre" "$CAD" info "$T/pm.safetensors"
+grep -q "repr.metre: 1" "$T/out" && ok || bad "info: no repr.metre"
+expect_code 0 "generate in 6/8" "$CAD" generate -m "$T/pm.safetensors" -o "$T/pm.mid" --bars 4 --metre 6/8
+expect_code 0 "text of it" "$CAD" text "$T/pm.mid"
+grep -q "^metre 6/8" "$T/out" && ok || bad "the 6/8 piece's file is not in 6/8: $(sed -n 3p "$T/out")"
+expect_code 0 "generate, the primer's metre" "$CAD" generate -m "$T/pm.safetensors" -o "$T/pm2.mid" \
+    --bars 4 --primer "$T/tunes/$(ls "$T/tunes" | head -n 1)"
+expect_code 2 "generate --metre 7" "$CAD" generate -m "$T/pm.safetensors" -o "$T/pm.mid" --metre 7
+
 echo "$((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cad_compose_priv.h"
+#include "cad_metre.h"
 #include "cad_model.h"
 
 void cad_constraints_default(cad_constraints *k)
@@ -19,6 +20,7 @@ void cad_constraints_default(cad_constraints *k)
     k->high = 127;
     k->velocity = 80;
     k->bpm = 120;
+    k->metre = (cad_meter){0, 4, 4};
 }
 
 void cad_constraints_in_key(cad_constraints *k, int tonic, cad_scale s)
@@ -50,8 +52,9 @@ double cad_composer_step_beats(const cad_composer *c,
 
 /* ---- construction ------------------------------------------------------ */
 
-/* A piano roll whose frames the network samples as bits: a "keys" field
- * and maybe an "onsets" one of the same size, nothing else. */
+/* A piano roll whose frames the network samples as bits: a "keys" field,
+ * maybe an "onsets" one of the same size right after it, maybe the
+ * metre's bits last; nothing else. */
 static int is_roll(const cad_model *m, const cad_repr *r)
 {
     const cad_layout *l = &r->layout;
@@ -59,8 +62,11 @@ static int is_roll(const cad_model *m, const cad_repr *r)
         return 0;
     const cad_field *keys = cad_layout_find(l, "keys");
     const cad_field *on = cad_layout_find(l, "onsets");
-    return keys && keys->kind == CAD_FIELD_BITS &&
-           l->n_fields == (on ? 2 : 1) && (!on || on->size == keys->size);
+    const cad_field *me = cad_layout_find(l, "metre");
+    return keys && keys->kind == CAD_FIELD_BITS && keys->offset == 0 &&
+           l->n_fields == 1 + !!on + !!me &&
+           (!on || (on->size == keys->size && on->offset == keys->size)) &&
+           (!me || (me->size == CAD_METRE_BITS && me->offset + me->size == l->width));
 }
 
 cad_composer *cad_composer_new(const cad_model *m, const cad_repr *r,
@@ -84,11 +90,14 @@ cad_composer *cad_composer_new(const cad_model *m, const cad_repr *r,
     c->step_beats = m->cfg.step_beats;
     c->step_seconds = m->cfg.step_seconds;
     c->roll = is_roll(m, r);
+    c->metre_off = -1;
     c->by_step = m->cfg.head == CAD_HEAD_FIELDS;
     c->n_out = m->cfg.n_out;
     if (c->roll) {
+        const cad_field *me = cad_layout_find(&r->layout, "metre");
         c->onsets = cad_layout_find(&r->layout, "onsets") != NULL;
-        c->n_keys = c->n_out / (c->onsets ? 2 : 1);
+        c->n_keys = cad_layout_find(&r->layout, "keys")->size;
+        c->metre_off = me ? me->offset : -1;
         c->low_key = m->cfg.low_key;
         if (c->low_key < 0 || c->low_key + c->n_keys > 128) {
             cad_error_set(e, "keys %d from MIDI %d run past note 127",
@@ -100,8 +109,9 @@ cad_composer *cad_composer_new(const cad_model *m, const cad_repr *r,
     c->g = cad_gen_new(m, e);
     c->frame = calloc((size_t)K, 1);
     c->allowed = calloc((size_t)K, 1);
+    c->set = calloc((size_t)K, 1);
     c->full = calloc((size_t)K, sizeof *c->full);
-    int ok = c->g && c->frame && c->allowed && c->full;
+    int ok = c->g && c->frame && c->allowed && c->set && c->full;
     if (ok && !c->roll) { /* the steps a decoder will read */
         c->seq_cap = CAD_COMPOSE_MAX_STEPS;
         ok = cad_seq_init(&c->seq, c->seq_cap, r->layout.width, e) == 0;
@@ -123,6 +133,7 @@ void cad_composer_free(cad_composer *c)
     cad_gen_free(c->g);
     free(c->frame);
     free(c->allowed);
+    free(c->set);
     free(c->full);
     cad_seq_free(&c->seq);
     free(c);
@@ -336,6 +347,27 @@ static void roll_mask(cad_composer *c, const cad_constraints *k,
  * (note-off), or with an onset bit is struck again (both); a held key
  * gives nothing. The network hears the frame it sampled; the synth gets
  * only what the mask allows, whatever the sampler did. */
+/* The metre's bits of the step at `beat` into frame (the composer's to
+ * set: cad_metre.h), and masked for the sampler. */
+static void metre_step(cad_composer *c, const cad_constraints *k,
+                       double beat, uint8_t *frame)
+{
+    if (c->metre_off < 0)
+        return;
+    double bar = cad_meter_bar_beats(&k->metre);
+    double pos = bar > 0 ? fmod(beat - k->metre.beat, bar) : 0;
+    if (pos < 0)
+        pos += bar;
+    if (bar - pos < 1e-9) /* a rounding short of the next bar line */
+        pos = 0;
+    float bits[CAD_METRE_BITS];
+    cad_metre_bits(pos, cad_composer_step_beats(c, k), &k->metre, bits);
+    for (int i = 0; i < CAD_METRE_BITS; i++) {
+        frame[c->metre_off + i] = (uint8_t)(bits[i] > 0.5f);
+        c->allowed[c->metre_off + i] = 0;
+    }
+}
+
 /* A new shift (a new key): what sounds in the old key stops. */
 static void release_all(cad_composer *c, double beat)
 {
@@ -354,8 +386,14 @@ static void roll_step(cad_composer *c, const cad_constraints *k)
         c->shift = k->shift;
     }
     roll_mask(c, k, beat);
-    cad_sample_params sp = {k->temperature, k->threshold, c->allowed,
-                            k->max_notes, k->top_k, k->top_p};
+    metre_step(c, k, beat, c->set);
+    cad_sample_params sp = {.temperature = k->temperature,
+                            .threshold = k->threshold,
+                            .allowed = c->allowed,
+                            .max_notes = k->max_notes,
+                            .top_k = k->top_k,
+                            .top_p = k->top_p,
+                            .set = c->metre_off >= 0 ? c->set : NULL};
     cad_gen_sample(c->g, &sp, &c->rng, c->frame);
     /* a note-on of velocity 0 is a note-off in MIDI: never send one */
     int vel = k->velocity < 1 ? 1 : k->velocity > 127 ? 127 : k->velocity;
@@ -391,6 +429,7 @@ int cad_composer_observe_keys(cad_composer *c, const cad_constraints *k,
             c->frame[c->n_keys + i] = (uint8_t)(on && !c->frame[i]);
         c->frame[i] = (uint8_t)on;
     }
+    metre_step(c, k, beat, c->frame);
     cad_gen_observe(c->g, c->frame);
     c->steps++;
     return 0;

@@ -70,10 +70,14 @@ typedef struct {
     int velocity;      /* 1..127 (clamped), for representations that keep
                           none */
     double bpm;        /* the tempo, for models whose steps are in seconds */
+    cad_meter metre;   /* the bars: numerator/denominator (4/4), and
+                          metre.beat, a beat of the composition on which a
+                          bar starts (0). Piano rolls with the metre option
+                          are told where they are in it (music/cad_metre.h) */
 } cad_constraints;
 
 /* Temperature 1, no top-k/top-p/threshold/limit, C chromatic over MIDI
- * 0..127, velocity 80, 120 bpm. */
+ * 0..127, velocity 80, 120 bpm, 4/4 from beat 0. */
 void cad_constraints_default(cad_constraints *k);
 
 /* Composing in a key: scale s on tonic (0..11) as the mask, and the

@@ -26,6 +26,8 @@ struct cad_composer {
     int n_out;         /* bytes of a frame: n_keys, twice with onsets */
     uint8_t *frame;    /* the frame last sampled or observed */
     uint8_t *allowed;  /* the mask over a frame, rebuilt every step */
+    int metre_off;     /* where a frame's metre bits start; -1: none */
+    uint8_t *set;      /* the bits the composer sets itself (the metre's) */
     uint8_t sounding[128]; /* keys the composer holds down now */
     int shift;         /* the constraints' shift those keys sound at */
     double held_since[128]; /* the beat each sounding key was struck */

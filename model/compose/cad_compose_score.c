@@ -105,8 +105,13 @@ int cad_compose_score(const cad_model *m, const cad_repr *r,
         rc = decoded_piece(c, o, out, e);
         goto out;
     }
+    cad_meter metre = {0, o->k.metre.numerator, o->k.metre.denominator};
     if (cad_score_init_at(out, o->k.bpm, e))
         goto out;
+    if (cad_score_set_meter(out, &metre, 1, e)) {
+        cad_score_free(out);
+        goto out;
+    }
     rc = roll_piece(c, o, out, e);
     if (rc)
         cad_score_free(out);

@@ -92,3 +92,20 @@ void cad_key_score_histogram(const cad_score *s, double weight[12])
     for (int i = 0; i < s->n_notes; i++)
         weight[s->notes[i].pitch % 12] += s->notes[i].duration;
 }
+
+int cad_key_shift_to_c(const cad_score *s)
+{
+    int major; /* the tonic of the key or of its relative major */
+    if (s->has_key) {
+        major = ((7 * s->key_sharps) % 12 + 12) % 12;
+    } else {
+        double w[12];
+        cad_key k;
+        cad_key_score_histogram(s, w);
+        if (cad_key_estimate(w, &k))
+            return 0;
+        major = k.minor ? (k.tonic + 3) % 12 : k.tonic;
+    }
+    int shift = (12 - major) % 12;
+    return shift > 5 ? shift - 12 : shift;
+}

@@ -28,6 +28,11 @@ void cad_key_roll_histogram(const cad_roll *r, double weight[12]);
 /* Quarter notes each pitch class sounds in a score. */
 void cad_key_score_histogram(const cad_score *s, double weight[12]);
 
+/* The semitones (-6..5) that move a piece to C major / A minor: by its
+ * key signature, or the Krumhansl-Schmuckler estimate when it has none;
+ * 0 when no key can be told. How the transposed data sets are made. */
+int cad_key_shift_to_c(const cad_score *s);
+
 /* 1 if pitch class pc (0..11) belongs to the key's scale: the major scale,
  * or for minor the natural minor plus its leading tone (the raised 7th of
  * every minor cadence), 8 pitch classes. */

@@ -5,20 +5,28 @@
  * held note and the same note struck again look alike, as in the
  * Boulanger-Lewandowski benchmarks; with them a re-struck note is two.
  *
+ * With the metre option, a third field ("metre", cad_metre.h) says where
+ * each frame lies in its bar and in which metre, from the piece's time
+ * signatures; decoding gives the piece that metre.
+ *
  * Options (metadata "repr.*"): step_beats (0.25), low_key (21), keys (88),
- * onsets (0), velocity (80, what decoding plays every note at). Files
+ * onsets (0), metre (0), transpose (0: 1 moves every piece to C major /
+ * A minor, as the benchmark data sets are), velocity (80, what decoding
+ * plays every note at). Files
  * from before representations had options keep step_beats and low_key at
  * the top level, and still load. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_key.h"
+#include "cad_metre.h"
 #include "cad_repr.h"
 
 typedef struct {
     cad_repr base;
     double step_beats;
-    int low_key, n_keys, onsets, velocity;
+    int low_key, n_keys, onsets, metre, transpose, velocity;
 } roll_repr;
 
 static void roll_free(cad_repr *r) { free(r); }
@@ -26,13 +34,16 @@ static void roll_free(cad_repr *r) { free(r); }
 static int roll_create(const cad_st_file *f, cad_repr **out, cad_error *e)
 {
     static const char *const known[] = {"step_beats", "low_key", "keys",
-                                        "onsets", "velocity", NULL};
-    double step, low, keys, onsets, vel;
+                                        "onsets", "metre", "transpose",
+                                        "velocity", NULL};
+    double step, low, keys, onsets, metre, tr, vel;
     if (cad_repr_check_opts(f, known, e) ||
         cad_repr_opt(f, "step_beats", "step_beats", 0.25, 1.0 / 64, 16, &step, e) ||
         cad_repr_opt(f, "low_key", "low_key", 21, 0, 127, &low, e) ||
         cad_repr_opt(f, "keys", NULL, 88, 1, 128, &keys, e) ||
         cad_repr_opt(f, "onsets", NULL, 0, 0, 1, &onsets, e) ||
+        cad_repr_opt(f, "metre", NULL, 0, 0, 1, &metre, e) ||
+        cad_repr_opt(f, "transpose", NULL, 0, 0, 1, &tr, e) ||
         cad_repr_opt(f, "velocity", NULL, 80, 1, 127, &vel, e))
         return -1;
     /* an old file's step_beats of 0 meant a grid in seconds: not ours */
@@ -48,10 +59,14 @@ static int roll_create(const cad_st_file *f, cad_repr **out, cad_error *e)
     r->low_key = (int)low;
     r->n_keys = (int)keys;
     r->onsets = onsets != 0;
+    r->metre = metre != 0;
+    r->transpose = tr != 0;
     r->velocity = (int)vel;
     if (cad_layout_add(&r->base.layout, "keys", CAD_FIELD_BITS, r->n_keys, e) ||
         (r->onsets && cad_layout_add(&r->base.layout, "onsets",
-                                     CAD_FIELD_BITS, r->n_keys, e))) {
+                                     CAD_FIELD_BITS, r->n_keys, e)) ||
+        (r->metre && cad_layout_add(&r->base.layout, "metre", CAD_FIELD_BITS,
+                                    CAD_METRE_BITS, e))) {
         free(r);
         return -1;
     }
@@ -94,8 +109,9 @@ static int roll_encode(const cad_repr *rp, const cad_score *s, cad_seq *out,
     if (cad_seq_init(out, (int)T, rp->layout.width, e))
         return -1;
     const int W = rp->layout.width, K = r->n_keys;
+    const int sh = r->transpose ? cad_key_shift_to_c(s) : 0;
     for (int i = 0; i < s->n_notes; i++) {
-        int k = fold(r, s->notes[i].pitch);
+        int k = fold(r, s->notes[i].pitch + sh);
         long a, b;
         if (k < 0)
             continue;
@@ -104,6 +120,14 @@ static int roll_encode(const cad_repr *rp, const cad_score *s, cad_seq *out,
             out->v[t * W + k] = 1;
         if (r->onsets)
             out->v[a * W + K + k] = 1;
+    }
+    if (r->metre) { /* every frame's place in its bar */
+        const int off = cad_layout_find(&rp->layout, "metre")->offset;
+        for (long t = 0; t < T; t++) {
+            double pos;
+            const cad_meter *m = cad_score_meter_at(s, t * r->step_beats, &pos);
+            cad_metre_bits(pos, r->step_beats, m, out->v + t * W + off);
+        }
     }
     return 0;
 }
@@ -118,6 +142,15 @@ static int roll_decode(const cad_repr *rp, const cad_seq *q, cad_score *out,
                                 "of width %d", q->width, W);
     if (cad_score_init(out, e))
         return -1;
+    if (r->metre && q->T > 0) { /* the metre of the first frame */
+        const int off = cad_layout_find(&rp->layout, "metre")->offset;
+        cad_meter m;
+        if (cad_metre_of_bits(q->v + off, &m) &&
+            cad_score_set_meter(out, &m, 1, e)) {
+            cad_score_free(out);
+            return -1;
+        }
+    }
     for (int k = 0; k < K; k++) {
         int t = 0;
         while (t < q->T) {
@@ -170,10 +203,11 @@ static int roll_expressible(const cad_repr *rp, const cad_score *in,
         return span ? -1 : cad_error_set(e, "out of memory");
     }
     int rc = 0;
+    const int sh = r->transpose ? cad_key_shift_to_c(in) : 0;
     for (int k = 0; k < r->n_keys && !rc; k++) {
         int n = 0;
         for (int i = 0; i < in->n_notes; i++)
-            if (fold(r, in->notes[i].pitch) == k) {
+            if (fold(r, in->notes[i].pitch + sh) == k) {
                 frames_of(r, &in->notes[i], &span[2 * n], &span[2 * n + 1]);
                 n++;
             }
@@ -199,6 +233,13 @@ static int roll_expressible(const cad_repr *rp, const cad_score *in,
         }
     }
     free(span);
+    if (!rc && r->metre && in->n_notes > 0) { /* decoding: the first metre */
+        float bits[CAD_METRE_BITS];
+        cad_meter m;
+        cad_metre_bits(0, r->step_beats, &in->meter[0], bits);
+        if (cad_metre_of_bits(bits, &m))
+            rc = cad_score_set_meter(out, &m, 1, e);
+    }
     if (rc)
         cad_score_free(out);
     else
@@ -214,6 +255,8 @@ static int roll_save(const cad_repr *rp, cad_st_file *f, cad_error *e)
            cad_repr_save_opt(f, "low_key", r->low_key, e) ||
            cad_repr_save_opt(f, "keys", r->n_keys, e) ||
            cad_repr_save_opt(f, "onsets", r->onsets, e) ||
+           (r->metre && cad_repr_save_opt(f, "metre", r->metre, e)) ||
+           (r->transpose && cad_repr_save_opt(f, "transpose", 1, e)) ||
            cad_repr_save_opt(f, "velocity", r->velocity, e) ? -1 : 0;
 }
 

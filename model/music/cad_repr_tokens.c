@@ -232,22 +232,7 @@ static void group_token(const tok_repr *r, const tok_group *g, char *out)
  * no key can be told). */
 static int key_shift(const tok_repr *r, const cad_score *s)
 {
-    if (!r->transpose)
-        return 0;
-    int major; /* the tonic of the key or of its relative major */
-    if (s->has_key) {
-        major = ((7 * s->key_sharps) % 12 + 12) % 12;
-    } else {
-        double w[12] = {0};
-        cad_key k;
-        for (int i = 0; i < s->n_notes; i++)
-            w[s->notes[i].pitch % 12] += s->notes[i].duration;
-        if (cad_key_estimate(w, &k))
-            return 0;
-        major = k.minor ? (k.tonic + 3) % 12 : k.tonic;
-    }
-    int shift = (12 - major) % 12;
-    return shift > 5 ? shift - 12 : shift;
+    return r->transpose ? cad_key_shift_to_c(s) : 0;
 }
 
 static int cmp_tok(const void *a, const void *b) { return strcmp(a, b); }

@@ -134,6 +134,9 @@ void cad_gen_sample(cad_gen *g, const cad_sample_params *p, cad_rng *rng,
         cad_linear_head_sample(&m->fc, u, p->temperature, p->top_k,
                                p->top_p, p->threshold,
                                p->allowed, p->max_notes, rng, g->scratch, out);
+    if (p->set)
+        for (int k = 0; k < m->cfg.n_out; k++)
+            out[k] = (uint8_t)(out[k] | p->set[k]);
     for (int k = 0; k < m->cfg.n_in; k++)
         g->x[k] = out[k];
 }

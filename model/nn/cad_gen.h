@@ -53,6 +53,11 @@ typedef struct {
                            (0 = all) */
     float top_p;        /* and the fewest likeliest whose probability
                            reaches top_p (0 or 1 = all); cad_top_filter */
+    const uint8_t *set; /* n_out flags or NULL: outputs set to 1 after
+                           sampling, before the network hears the frame
+                           (inputs the caller knows, such as the position
+                           in the bar; mask them in `allowed` so the
+                           sampler leaves them 0 otherwise) */
 } cad_sample_params;
 
 cad_gen *cad_gen_new(const cad_model *m, cad_error *e);

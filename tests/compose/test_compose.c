@@ -4,6 +4,7 @@
  * mode and reset. */
 #include <math.h>
 
+#include "cad_metre.h"
 #include "compose_fixture.h"
 
 enum { MAXEV = 4096 };
@@ -322,6 +323,94 @@ static void test_max_hold(void)
     cad_model_free(m);
 }
 
+/* Metre (music/cad_metre.h): a piano roll with the metre option is told
+ * where each step lies in the bar. This model's one unit reads bit 0 of
+ * the position counter in the frame before (on when that frame was at an
+ * odd position), and key 64 follows it, so 64 sounds in the frames after
+ * odd positions: in 3/4 of one-beat steps (positions 0 1 2 0 1 2...)
+ * every third frame from frame 2; in 4/4 every other one. A model that
+ * did not hear the positions would play the same in both. */
+static cad_model *metre_model(void)
+{
+    cad_model_config c;
+    cad_model_config_default(&c);
+    c.n_in = c.n_out = 88 + CAD_METRE_BITS;
+    snprintf(c.cell, sizeof c.cell, "rnn");
+    c.n_layers = 1;
+    c.hidden[0] = 1;
+    c.step_beats = 1.0;
+    cad_model *m;
+    cad_error e;
+    if (cad_model_alloc(&c, &m, &e)) {
+        fprintf(stderr, "metre model: %s\n", e.msg);
+        abort();
+    }
+    fixture_set(m, "weight_ih_l0", 0, 88, 30);
+    fixture_set(m, "bias_ih_l0", 0, 0, -15);
+    for (int k = 0; k < c.n_out; k++)
+        fixture_set(m, "fc.bias", k, 0, -30);
+    fixture_follows(m, 64, +1);
+    cad_model_set_meta(m, "repr.metre", "1");
+    cad_model_set_meta(m, "repr.step_beats", "1");
+    return m;
+}
+
+/* The frames (of the first n) in which key 64 is struck. */
+static int strikes_64(cad_composer *c, const cad_constraints *k, int n,
+                      int *frames)
+{
+    static cad_event got[MAXEV];
+    cad_composer_reset(c, 1);
+    const double until[] = {(double)n};
+    int ng = collect(c, k, until, 1, MAXEV, got), count = 0;
+    for (int i = 0; i < ng; i++)
+        if (got[i].pitch == 64 && got[i].kind == CAD_EVENT_NOTE_ON)
+            frames[count++] = (int)got[i].beat;
+    return count;
+}
+
+static void test_metre(void)
+{
+    float bits[CAD_METRE_BITS];
+    cad_meter m68 = {0, 6, 8}, got;
+    cad_metre_bits(2.5, 0.5, &m68, bits); /* position 5: 1 0 1 0 0 */
+    CHECK(bits[0] == 1 && bits[1] == 0 && bits[2] == 1 && bits[3] == 0 &&
+          bits[4] == 0 && bits[5] == 0 && bits[8] == 1);
+    CHECK(cad_metre_of_bits(bits, &got) && got.numerator == 6 &&
+          got.denominator == 8);
+    CHECK(cad_metre_parse("3/4", &got) == 0 && got.numerator == 3);
+    CHECK(cad_metre_parse("3/5", &got) == -1 && cad_metre_parse("4", &got) == -1 &&
+          cad_metre_parse("4/4x", &got) == -1 && cad_metre_parse("0/4", &got) == -1);
+
+    cad_model *m = metre_model();
+    cad_repr *r = fixture_repr(m);
+    cad_error e;
+    cad_composer *c = cad_composer_new(m, r, &e);
+    CHECKF(c && cad_composer_realtime(c), "%s", c ? "" : e.msg);
+    if (!c)
+        return;
+    cad_constraints k;
+    cad_constraints_default(&k);
+    int f[64], n;
+    k.metre = (cad_meter){0, 3, 4};
+    n = strikes_64(c, &k, 12, f);
+    CHECKF(n == 4 && f[0] == 2 && f[1] == 5 && f[2] == 8 && f[3] == 11,
+           "3/4: %d strikes, first at %d", n, n ? f[0] : -1);
+    /* a bar line at beat 1: positions 2 0 1 2 0 1..., struck after 1 */
+    k.metre.beat = 1;
+    n = strikes_64(c, &k, 12, f);
+    CHECKF(n == 3 && f[0] == 3 && f[1] == 6 && f[2] == 9,
+           "3/4 from beat 1: %d strikes, first at %d", n, n ? f[0] : -1);
+    /* 4/4: positions 0 1 2 3 0...: after 1 and 3, so every other frame */
+    k.metre = (cad_meter){0, 4, 4};
+    n = strikes_64(c, &k, 12, f);
+    CHECKF(n == 5 && f[0] == 2 && f[4] == 10, "4/4: %d strikes, first at %d",
+           n, n ? f[0] : -1);
+    cad_composer_free(c);
+    cad_repr_free(r);
+    cad_model_free(m);
+}
+
 int main(void)
 {
     test_events();
@@ -331,5 +420,6 @@ int main(void)
     test_listen();
     test_key();
     test_max_hold();
+    test_metre();
     TEST_MAIN_END();
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_key.h"
+#include "cad_metre.h"
 #include "cad_repr.h"
 #include "cad_test.h"
 
@@ -124,6 +126,61 @@ static int load_pieces(cad_score *out, int max)
     return n;
 }
 
+/* The metre field: every frame's position in its bar and the metre, from
+ * the piece's time signature; decoding gives the piece that metre back.
+ * Transposition: a piece moves to C major / A minor. */
+static void test_metre_field(const cad_st_file *f, cad_score *pieces, int n)
+{
+    cad_repr *r;
+    cad_error e;
+    CHECK(cad_repr_find("pianoroll")->create(f, &r, &e) == 0);
+    const cad_field *me = cad_layout_find(&r->layout, "metre");
+    CHECK(me && me->size == CAD_METRE_BITS && me->offset == 176);
+    for (int i = 0; i < n && me; i++) {
+        cad_seq q;
+        cad_score d;
+        if (r->kind->encode(r, &pieces[i], &q, &e) ||
+            r->kind->decode(r, &q, &d, &e)) {
+            CHECKF(0, "%s", e.msg);
+            continue;
+        }
+        const cad_meter *m0 = &pieces[i].meter[0];
+        int known = (m0->denominator == 4 && m0->numerator >= 2 &&
+                     m0->numerator <= 4) ||
+                    (m0->numerator == 6 && m0->denominator == 8);
+        if (known && pieces[i].n_meter == 1)
+            CHECKF(d.meter[0].numerator == m0->numerator &&
+                       d.meter[0].denominator == m0->denominator,
+                   "piece %d in %d/%d decodes in %d/%d", i, m0->numerator,
+                   m0->denominator, d.meter[0].numerator, d.meter[0].denominator);
+        /* the counter: 0 on every bar line of a piece in one metre */
+        if (pieces[i].n_meter == 1) {
+            double bar = cad_meter_bar_beats(m0);
+            int wrong = 0;
+            for (int t = 0; t < q.T; t++) {
+                const float *b = q.v + (long)t * q.width + me->offset;
+                int pos = (int)b[0] + 2 * (int)b[1] + 4 * (int)b[2] +
+                          8 * (int)b[3] + 16 * (int)b[4];
+                wrong += pos != (int)lround(fmod(t * 0.25, bar) / 0.25);
+            }
+            CHECKF(wrong == 0, "piece %d: %d frames with the wrong position",
+                   i, wrong);
+        }
+        /* transposed: the most common key of the result is C major or A minor */
+        double w[12];
+        cad_key k;
+        cad_key_score_histogram(&d, w);
+        if (cad_key_estimate(w, &k) == 0 && k.r > 0.8)
+            CHECKF((k.tonic == 0 && !k.minor) || (k.tonic == 9 && k.minor) ||
+                       (k.tonic == 7 && !k.minor) || (k.tonic == 5 && !k.minor) ||
+                       (k.tonic == 2 && k.minor) || (k.tonic == 4 && k.minor),
+                   "piece %d transposed is in %s", i, cad_key_name(&k));
+        cad_score_free(&d);
+        cad_seq_free(&q);
+    }
+    cad_repr_free(r);
+}
+
 /* D struck, held 1 beat, struck again at once, and a chord under it. */
 static void restruck(cad_score *s)
 {
@@ -194,6 +251,13 @@ int main(void)
     cad_st_set_meta(&f, "representation", "pianoroll", &e);
     cad_st_set_meta(&f, "repr.onsets", "1", &e);
     check_kind(cad_repr_find("pianoroll"), &f, pieces, n, "pianoroll+onsets");
+    cad_st_set_meta(&f, "repr.metre", "1", &e);
+    cad_st_set_meta(&f, "repr.transpose", "1", &e);
+    check_kind(cad_repr_find("pianoroll"), &f, pieces, n,
+               "pianoroll+onsets+metre+transpose");
+    test_metre_field(&f, pieces, n);
+    cad_st_set_meta(&f, "repr.metre", "0", &e);
+    cad_st_set_meta(&f, "repr.transpose", "0", &e);
     cad_st_set_meta(&f, "repr.step_beats", "1", &e);
     cad_st_set_meta(&f, "repr.low_key", "36", &e);
     cad_st_set_meta(&f, "repr.keys", "49", &e);
