@@ -26,6 +26,23 @@ static void help(FILE *f)
 "them: the difference is what the faster generation costs.\n");
 }
 
+/* Models that read MIDI as scores through their representation: any but
+ * the plain piano roll (with onsets, the metre or transposition, a piano
+ * roll is read that way too, as `cadenza train` read it). */
+static int reads_scores(const cad_model *m)
+{
+    static const char *const opts[] = {"repr.onsets", "repr.metre",
+                                       "repr.transpose"};
+    if (strcmp(m->cfg.representation, "pianoroll") != 0)
+        return 1;
+    for (int i = 0; i < 3; i++) {
+        const char *v = cad_model_get_meta(m, opts[i]);
+        if (v && atof(v) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* A model of another representation: the split's MIDI files encoded as
  * its metadata says (its vocabulary, its options), NLL per step. */
 static int eval_repr(cad_model *m, const char *model, const char *data,
@@ -114,7 +131,7 @@ int cad_cmd_eval(int argc, char **argv)
         fprintf(stderr, "cadenza eval: %s\n", e.msg);
         return 1;
     }
-    if (strcmp(m->cfg.representation, "pianoroll") != 0) {
+    if (reads_scores(m)) {
         int r = eval_repr(m, model, argv[optind], split);
         cad_model_free(m);
         return r;

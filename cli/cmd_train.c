@@ -416,6 +416,10 @@ int cad_cmd_train(int argc, char **argv)
             mc.step_beats = sb;
             mc.step_seconds = 0;
             mc.low_key = (int)lk;
+            /* the metre's bits are the composer's to set, not to predict */
+            const cad_field *me = cad_layout_find(l, "metre");
+            if (me && me->offset + me->size == l->width)
+                mc.n_given = me->size;
         }
         if (l->n_fields == 1 && l->field[0].kind == CAD_FIELD_CLASS) {
             mc.head = CAD_HEAD_SOFTMAX;

@@ -211,7 +211,7 @@ static void check_fields_head(void)
     for (int i = 0; i < 7; i++)
         b[i] = 0.05f * (float)(i - 3);
     cad_linear_head h = {CAD_HEAD_FIELDS, CAD_LOSS_BCE, 3, 7, &l, fw, 3.0f,
-                         W, b, gw, gb};
+                         W, b, gw, gb, 0};
     float u[3] = {0.3f, -0.2f, 0.5f}, y[7] = {0, 1, 0, 0, 1, 0, 0.1f};
     float mask[1] = {1}, z[7], du[3];
     double loss = 0, nll = 0;
@@ -243,6 +243,44 @@ static void check_fields_head(void)
     CHECKF(fabs(nll - want) < 1e-5, "fields head NLL %g, want %g", nll, want);
 }
 
+/* Given outputs carry no likelihood: two frames that differ only there
+ * score the same, under the NADE and the sigmoid head; a predicted
+ * output still counts. */
+static void check_given_nll(void)
+{
+    cad_model_config c;
+    cad_model_config_default(&c);
+    c.n_in = c.n_out = 6;
+    c.n_layers = 1;
+    c.hidden[0] = 4;
+    c.nade_hidden = 3;
+    c.n_given = 2;
+    for (int head = 0; head < 2; head++) {
+        c.head = head ? CAD_HEAD_NADE : CAD_HEAD_SIGMOID;
+        cad_model *m;
+        cad_error e;
+        CHECK(cad_model_new(&c, 5, &m, &e) == 0);
+        float u[4] = {0.5f, -0.3f, 0.2f, 0.9f}, scratch[64], z[6], mask[1] = {1};
+        float y1[6] = {1, 0, 1, 0, 0, 0}, y2[6] = {1, 0, 1, 0, 1, 1},
+              y3[6] = {1, 1, 1, 0, 0, 0};
+        double a, b, d;
+        if (head) {
+            a = cad_nade_logprob(&m->nade, u, y1, scratch);
+            b = cad_nade_logprob(&m->nade, u, y2, scratch);
+            d = cad_nade_logprob(&m->nade, u, y3, scratch);
+        } else {
+            double l = 0;
+            a = b = d = 0;
+            cad_linear_head_forward(&m->fc, 1, u, y1, mask, z, &l, &a);
+            cad_linear_head_forward(&m->fc, 1, u, y2, mask, z, &l, &b);
+            cad_linear_head_forward(&m->fc, 1, u, y3, mask, z, &l, &d);
+        }
+        CHECKF(a == b && a != d, "%s: given bits change the NLL (%g %g %g)",
+               head ? "nade" : "sigmoid", a, b, d);
+        cad_model_free(m);
+    }
+}
+
 int main(void)
 {
     cad_model_config c;
@@ -262,6 +300,14 @@ int main(void)
     check("softmax+ce", &c);
     c.head = CAD_HEAD_NADE, c.loss = CAD_LOSS_BCE, c.nade_hidden = 5;
     check("nade", &c);
+    /* outputs the caller sets (a piano roll's metre bits): no loss */
+    c.n_given = 2;
+    check("nade, 2 given", &c);
+    c.head = CAD_HEAD_SIGMOID;
+    check("sigmoid, 2 given", &c);
+    c.head = CAD_HEAD_NADE;
+    c.n_given = 0;
+    check_given_nll();
     c.n_layers = 3;
     c.hidden[2] = 5;
     c.head = CAD_HEAD_SIGMOID;

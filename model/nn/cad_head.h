@@ -42,6 +42,7 @@ typedef struct {
     float pressure;
     float *w, *b;   /* [n_out, n_in], [n_out] */
     float *gw, *gb;
+    int n_given;    /* sigmoid: the last n_given outputs have no loss */
 } cad_linear_head;
 
 /* Generation: z is scratch of n_out floats, out receives a 0/1 frame

@@ -52,6 +52,11 @@ int cad_model_config_check(const cad_model_config *c, cad_error *e)
         if (c->hidden[l] < 1 || c->hidden[l] > CAD_MAX_WIDTH)
             return cad_error_set(e, "layer %d size %d is outside 1..%d", l,
                                  c->hidden[l], CAD_MAX_WIDTH);
+    if (c->n_given < 0 || c->n_given >= c->n_out ||
+        (c->n_given > 0 && c->head != CAD_HEAD_SIGMOID && c->head != CAD_HEAD_NADE))
+        return cad_error_set(e, "given outputs: 0..%d, and only for the "
+                                "sigmoid and NADE heads (asked: %d)",
+                             c->n_out - 1, c->n_given);
     if (c->head == CAD_HEAD_NADE &&
         (c->nade_hidden < 1 || c->nade_hidden > CAD_NADE_MAX_HID))
         return cad_error_set(e, "NADE hidden size must be 1..%d",
@@ -143,6 +148,7 @@ static void layout(cad_model *m)
     if (c->head == CAD_HEAD_NADE) {
         cad_nade *n = &m->nade;
         n->n_vis = c->n_out;
+        n->n_given = c->n_given;
         n->n_hid = c->nade_hidden;
         n->n_cond = top;
         add_param(m, "nade.W", n->n_vis, n->n_hid, &n->W, &n->gW);
@@ -160,6 +166,7 @@ static void layout(cad_model *m)
         h->pressure = m->cfg.pressure;
         h->n_in = top;
         h->n_out = c->n_out;
+        h->n_given = c->n_given;
         add_param(m, "fc.weight", h->n_out, h->n_in, &h->w, &h->gw);
         add_param(m, "fc.bias", h->n_out, 0, &h->b, &h->gb);
     }

@@ -41,6 +41,10 @@ typedef struct {
     cad_head_kind head;
     cad_loss_kind loss;
     int nade_hidden;
+    int n_given;      /* the last n_given outputs are not predicted: the
+                         caller sets them (a piano roll's metre bits, the
+                         composer's to write). No loss, no NLL; sigmoid
+                         and NADE heads */
     /* the fields head only: the layout of a step, each field's loss
      * weight, the regressions' positive pressure (cad_head.h) */
     cad_layout fields;

@@ -116,7 +116,8 @@ static int read_config(const cad_st_file *f, cad_model_config *c, cad_error *e)
         c->embed = (int)em->shape[1];
     }
     c->bidirectional = find(f, "weight_ih_l0_reverse") != NULL;
-    if (meta_int(f, "window", 0, &c->window, e))
+    if (meta_int(f, "window", 0, &c->window, e) ||
+        meta_int(f, "given", 0, &c->n_given, e))
         return -1;
     c->n_layers = 0;
     for (int l = 0; l < CAD_MAX_LAYERS; l++) {
@@ -348,6 +349,8 @@ int cad_model_to_st(const cad_model *m, cad_st_file *f, cad_error *e)
         KV("bidirectional", "1");
     if (c->window)
         KV("window", "%d", c->window);
+    if (c->n_given)
+        KV("given", "%d", c->n_given);
 #undef KV
     for (int i = 0; i < k; i++)
         if (cad_st_set_meta(f, kv[i].k, kv[i].v, e))

@@ -25,6 +25,8 @@ typedef struct {
     float *bv, *bh;   /* [n_vis], [n_hid] */
     float *Wuv, *Wuh; /* [n_vis, n_cond], [n_hid, n_cond] */
     float *gW, *gV, *gbv, *gbh, *gWuv, *gWuh;
+    int n_given;      /* the last n_given visible units have no loss: the
+                         caller sets them (cad_model_config.n_given) */
 } cad_nade;
 
 /* Generation for one state u. scratch: n_vis + 2 * n_hid floats. A masked

@@ -104,7 +104,7 @@ void cad_linear_head_forward(const cad_linear_head *h, int N, const float *u,
                 l += yn[k] * (double)(lse - zn[k]);
             q = l;
         } else {
-            for (int k = 0; k < K; k++) {
+            for (int k = 0; k < K - h->n_given; k++) { /* the rest are given */
                 l += cad_softplus(zn[k]) - yn[k] * zn[k];
                 if (h->loss == CAD_LOSS_MSE) {
                     float d = cad_sigmoid(zn[k]) - yn[k];
@@ -143,11 +143,11 @@ void cad_linear_head_backward(const cad_linear_head *h, int N, const float *u,
         } else if (h->loss == CAD_LOSS_MSE) {
             for (int k = 0; k < K; k++) {
                 float p = cad_sigmoid(zn[k]);
-                zn[k] = s * 2.0f * (p - yn[k]) * p * (1.0f - p);
+                zn[k] = k < K - h->n_given ? s * 2.0f * (p - yn[k]) * p * (1.0f - p) : 0;
             }
         } else {
             for (int k = 0; k < K; k++)
-                zn[k] = s * (cad_sigmoid(zn[k]) - yn[k]);
+                zn[k] = k < K - h->n_given ? s * (cad_sigmoid(zn[k]) - yn[k]) : 0;
         }
     }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, h->n_in, N, 1.0f,

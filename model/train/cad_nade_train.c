@@ -33,11 +33,13 @@ static void cond_biases(const cad_nade *m, int N, const float *u, float *bv,
 }
 
 /* Runs the key-by-key chain for one frame with known y. Returns its NLL;
- * if hrow is given, stores every h_i there (for backward). a is scratch. */
+ * if hrow is given, stores every h_i there (for backward). a is scratch.
+ * The given units (n_given of them, the metre bits) are last in
+ * the chain, so stopping before them leaves every loss term as it was. */
 static double frame_nll(const cad_nade *m, const float *bv, const float *bh,
                         const float *y, float *a, float *hrow, float *hbuf)
 {
-    const int V = m->n_vis, H = m->n_hid;
+    const int V = m->n_vis - m->n_given, H = m->n_hid;
     double nll = 0;
     memcpy(a, bh, sizeof(float) * H);
     for (int i = 0; i < V; i++) {
@@ -93,9 +95,12 @@ void cad_nade_backward(const cad_nade *m, int N, const float *u,
         /* Recompute the chain (cheaper than keeping N * 88 * Hn floats). */
         frame_nll(m, bvn, bhn, yn, a, hrow, NULL);
         /* Walk the keys backwards. G is dL/da_{i+1}: the sum of what every
-         * later key's hidden layer sent back, since a_{i+1} feeds them all. */
+         * later key's hidden layer sent back, since a_{i+1} feeds them all.
+         * Given units have no loss: nothing comes back from them. */
         memset(G, 0, sizeof(float) * H);
-        for (int i = V - 1; i >= 0; i--) {
+        for (int i = V - m->n_given; i < V; i++)
+            bvn[i] = 0;
+        for (int i = V - m->n_given - 1; i >= 0; i--) {
             const float *h = hrow + (long)i * H, *Vi = m->V + (long)i * H;
             float z = bvn[i];
             for (int j = 0; j < H; j++)

@@ -28,7 +28,7 @@ int main(void)
     for (int k = 0; k < K; k++)
         b[k] = (k == 3 || k == 7 || k == 10) ? 30.0f : -30.0f;
     cad_linear_head h = {CAD_HEAD_SIGMOID, CAD_LOSS_BCE, H, K, NULL, NULL, 0,
-                         w, b, NULL, NULL};
+                         w, b, NULL, NULL, 0};
     uint8_t out[K];
     cad_rng r;
     cad_rng_seed(&r, 1);
@@ -42,7 +42,7 @@ int main(void)
     float W[K * H] = {0}, V[K * H] = {0}, bh[H] = {0}, Wuv[K * H] = {0};
     float Wuh[H * H] = {0}, scratch[K + 2 * H];
     cad_nade n = {K, H, H, W, V, b, bh, Wuv, Wuh,
-                  NULL, NULL, NULL, NULL, NULL, NULL};
+                  NULL, NULL, NULL, NULL, NULL, NULL, 0};
     for (int cap = 0; cap <= 2; cap++) {
         cad_nade_sample(&n, u, 1.0f, 0.0f, NULL, cap, &r, scratch, out);
         CHECKF(frame_is(out, want[cap]), "NADE head, max notes %d", cap);
@@ -63,7 +63,7 @@ int main(void)
     for (int j = 0; j < H; j++)
         rbh[j] = cad_rng_uniform(&r) - 0.5f;
     cad_nade rn = {K, H, H, rw[0], rw[1], rb, rbh, rw[2], rw[3],
-                   NULL, NULL, NULL, NULL, NULL, NULL};
+                   NULL, NULL, NULL, NULL, NULL, NULL, 0};
     double worst = 0;
     for (int trial = 0; trial < 20; trial++) {
         float y[K], p[K];

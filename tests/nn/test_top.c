@@ -21,7 +21,7 @@ static void draw(float temperature, int top_k, float top_p,
     for (int k = 0; k < K; k++)
         w[k] = (float)log(P[k]);
     cad_linear_head h = {CAD_HEAD_SOFTMAX, CAD_LOSS_CE, 1, K, NULL, NULL, 0,
-                         w, b, NULL, NULL};
+                         w, b, NULL, NULL, 0};
     cad_rng r;
     cad_rng_seed(&r, seed);
     memset(count, 0, sizeof(int) * K);
@@ -108,7 +108,7 @@ int main(void)
     for (int k = 0; k < K; k++)
         w[k] = (float)log(P[k]);
     cad_linear_head h = {CAD_HEAD_FIELDS, CAD_LOSS_CE, 1, K, &l, NULL, 0,
-                         w, bias, NULL, NULL};
+                         w, bias, NULL, NULL, 0};
     cad_rng r;
     cad_rng_seed(&r, 9);
     memset(count, 0, sizeof count);
