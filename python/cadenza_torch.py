@@ -57,7 +57,8 @@ class CadenzaNet(nn.Module):
 
     def __init__(self, n_in=88, hidden=(256, 256), head="nade", n_out=None,
                  nade_hidden=150, loss=None, dropout=0.0, dropout_in=0.0,
-                 cell="lstm", embed=0, bidirectional=False, window=0):
+                 cell="lstm", embed=0, bidirectional=False, window=0,
+                 given=0):
         super().__init__()
         if head not in ("sigmoid", "softmax", "nade"):
             raise ValueError("head must be sigmoid, softmax or nade: %r" % head)
@@ -68,6 +69,9 @@ class CadenzaNet(nn.Module):
         self.cell = cell
         self.embed_dim, self.bidirectional = embed, bool(bidirectional)
         self.window = window
+        # the last `given` outputs (a piano roll's metre bits) are set by
+        # whoever generates, not predicted: no loss
+        self.given = given
         self.n_in, self.n_out = n_in, n_out or n_in
         self.hidden, self.head = list(hidden), head
         self.loss = loss or ("ce" if head == "softmax" else "bce")
@@ -111,10 +115,11 @@ class CadenzaNet(nn.Module):
 
     def frame_nll(self, u, y):
         """-log p(y | u) per row, in nats: u [N, top], y [N, n_out] -> [N]."""
+        P = self.n_out - self.given  # the outputs with a loss come first
         if self.head == "sigmoid":
             z = self.fc(u)
             return F.binary_cross_entropy_with_logits(
-                z, y, reduction="none").sum(1)
+                z, y, reduction="none")[:, :P].sum(1)
         if self.head == "softmax":
             return -(F.log_softmax(self.fc(u), 1) * y).sum(1)
         n = self.nade
@@ -124,7 +129,7 @@ class CadenzaNet(nn.Module):
         contrib = y.unsqueeze(2) * n["W"].unsqueeze(0)      # [N, V, H]
         a = bh.unsqueeze(1) + torch.cumsum(contrib, 1) - contrib
         z = bv + (torch.sigmoid(a) * n["V"].unsqueeze(0)).sum(2)
-        return (F.softplus(z) - y * z).sum(1)
+        return (F.softplus(z) - y * z)[:, :P].sum(1)
 
     def forward(self, frames, mask=None):
         """frames: [T, B, n] targets (0/1); returns the NLL per frame [T, B]
@@ -174,6 +179,8 @@ class CadenzaNet(nn.Module):
             meta["bidirectional"] = "1"
         if self.window:
             meta["window"] = str(self.window)
+        if self.given:
+            meta["given"] = str(self.given)
         return meta
 
 
@@ -241,7 +248,7 @@ def load(path):
                      float(meta.get("dropout_in", 0)),
                      meta.get("cell", "lstm"), embed,
                      "weight_ih_l0_reverse" in tensors,
-                     int(meta.get("window", 0)))
+                     int(meta.get("window", 0)), int(meta.get("given", 0)))
     own = net.cadenza_tensors()
     missing = sorted(set(own) - set(tensors))
     if missing:

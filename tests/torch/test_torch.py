@@ -69,7 +69,10 @@ with tempfile.TemporaryDirectory() as tmp:
              {"embed": 5, "bidirectional": True, "window": 6}),
             ("softmax", [9], 12, "lstm", {"window": 4}),
             ("sigmoid", [7, 6], 12, "gru", {"bidirectional": True, "window": 5}),
-            ("nade", [8], 12, "rnn", {"bidirectional": True, "window": 7})):
+            ("nade", [8], 12, "rnn", {"bidirectional": True, "window": 7}),
+            # the last outputs given (a piano roll's metre bits): no NLL
+            ("nade", [9], 12, "lstm", {"given": 3}),
+            ("sigmoid", [9], 12, "lstm", {"given": 3})):
         net = ct.CadenzaNet(n, hidden, head, nade_hidden=17, cell=cell, **opts)
         with torch.no_grad():  # larger weights than the default, so the
             for p in net.parameters():  # probabilities spread out

@@ -38,8 +38,8 @@ static double head_nll(const cad_model *m, const float *u, const float *y,
             z += h->w[(long)k * h->n_in + j] * u[j];
         scratch[k] = z;
         zmax = fmax(zmax, z);
-        if (h->kind == CAD_HEAD_SIGMOID)
-            nll += cad_softplus(z) - y[k] * z;
+        if (h->kind == CAD_HEAD_SIGMOID && k < h->n_out - h->n_given)
+            nll += cad_softplus(z) - y[k] * z; /* given outputs: none */
     }
     if (h->kind == CAD_HEAD_SIGMOID)
         return nll;
