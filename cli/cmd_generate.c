@@ -161,7 +161,11 @@ out:
 static int write_output(const gen_output *o, cad_score *song, long steps,
                         cad_error *e)
 {
-    if (is_plain_roll(o))
+    /* the frame writer writes no time signature (MIDI's default is 4/4):
+       in another metre the score says it */
+    int four_four = song->n_meter == 1 && song->meter[0].numerator == 4 &&
+                    song->meter[0].denominator == 4;
+    if (is_plain_roll(o) && four_four)
         return write_roll(o, song, steps, e);
     song->program = o->program;
     if (cad_score_write(song, o->out, e))
