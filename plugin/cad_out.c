@@ -120,7 +120,7 @@ void cad_out_finish(cad_plugin *p, uint32_t n)
     p->gain_now = g;
 }
 
-void cad_render(cad_plugin *p, uint32_t from, uint32_t to)
+void cad_out_render(cad_plugin *p, uint32_t from, uint32_t to)
 {
     if (to <= from)
         return;

@@ -11,7 +11,7 @@ void cad_out_begin(cad_plugin *p);
 /* Closes the sequence, applies gain (or silence when disabled). */
 void cad_out_finish(cad_plugin *p, uint32_t n);
 /* Renders the synth into the outputs over frames [from, to). */
-void cad_render(cad_plugin *p, uint32_t from, uint32_t to);
+void cad_out_render(cad_plugin *p, uint32_t from, uint32_t to);
 /* Starts FluidSynth's next 64-frame block here, discarding up to 63
  * frames of whatever still sounds (called as playing starts, right after
  * all notes were released). From then on the output depends only on what

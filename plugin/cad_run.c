@@ -728,7 +728,7 @@ void cad_run(LV2_Handle h, uint32_t n)
             if (c < t)
                 t = c;
         }
-        cad_render(p, pos, (uint32_t)t);
+        cad_out_render(p, pos, (uint32_t)t);
         pos = (uint32_t)t;
         int64_t frame = p->now + pos;
 
