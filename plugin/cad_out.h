@@ -18,7 +18,10 @@ void cad_out_render(cad_plugin *p, uint32_t from, uint32_t to);
  * happens after this point, not on how long the instance ran before:
  * two exports of the same session give the same file. */
 void cad_align_synth(cad_plugin *p);
-/* Generated note events: to the synth and out as MIDI at `off`. */
+/* A generated note on (velocity > 0) or off: to the synth and out as
+ * MIDI at `off`, and to the window. */
+void cad_play_note(cad_plugin *p, uint32_t off, int note, int velocity);
+/* Generated note events at the velocity port's value, the same way. */
 void cad_play_events(cad_plugin *p, uint32_t off, const cad_note_ev *ev,
                      int n);
 void cad_release_generated(cad_plugin *p, uint32_t off);
