@@ -1,0 +1,35 @@
+#!/bin/sh
+# The plugin plays models of other representations than the piano roll:
+# trains tiny ones (notes, tokens, performance events) on a few Nottingham
+# tunes with the built command, as tests/test_repr_cli.sh does, then runs
+# test_plugin's "repr" scenario on them (through run_installed.sh).
+#   test_repr.sh CADENZA TEST_PLUGIN DATA_DIR
+set -u
+CAD=$1
+TEST_PLUGIN=$2
+DATA=$3
+if ! ls "$DATA"/midi/nottingham/ashover*.mid >/dev/null 2>&1; then
+    echo "FAIL: no Nottingham MIDI files under $DATA" >&2
+    exit 1
+fi
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+mkdir "$T/tunes"
+ls "$DATA"/midi/nottingham/ashover*.mid | head -n 4 | xargs -I{} cp {} "$T/tunes/"
+models=""
+# A tiny events model needs a few more epochs before it plays notes at all.
+for spec in notes:2 tokens:2 events:12; do
+    repr=${spec%%:*}
+    epochs=${spec#*:}
+    m="$T/$repr.safetensors"
+    if ! "$CAD" train "$T/tunes" -o "$m" --repr "$repr" --hidden 16 \
+            --layers 1 --epochs "$epochs" --seq-len 100 --batch 4 --seed 3 \
+            >"$T/out" 2>&1; then
+        cat "$T/out" >&2
+        echo "FAIL: train --repr $repr" >&2
+        exit 1
+    fi
+    models="$models $m"
+done
+# shellcheck disable=SC2086 # the paths have no spaces (mktemp)
+"$TEST_PLUGIN" repr $models
