@@ -1,8 +1,9 @@
 #!/bin/sh
 # The plugin plays models of other representations than the piano roll:
-# trains tiny ones (notes, tokens, performance events) on a few Nottingham
-# tunes with the built command, as tests/test_repr_cli.sh does, then runs
-# test_plugin's "repr" scenario on them (through run_installed.sh).
+# trains tiny ones (notes, tokens, performance events, text) on a few
+# Nottingham tunes with the built command, as tests/test_repr_cli.sh does,
+# then runs test_plugin's "repr" scenario on them (through
+# run_installed.sh).
 #   test_repr.sh CADENZA TEST_PLUGIN DATA_DIR
 set -u
 CAD=$1
@@ -17,12 +18,15 @@ trap 'rm -rf "$T"' EXIT INT TERM
 mkdir "$T/tunes"
 ls "$DATA"/midi/nottingham/ashover*.mid | head -n 4 | xargs -I{} cp {} "$T/tunes/"
 models=""
-# A tiny events model needs a few more epochs before it plays notes at all.
-for spec in notes:2 tokens:2 events:12; do
+# representation:epochs:hidden. Tiny events and text models need more
+# training before they write notes at all (text: one character a step).
+for spec in notes:2:16 tokens:2:16 events:12:16 text:30:32; do
     repr=${spec%%:*}
-    epochs=${spec#*:}
+    rest=${spec#*:}
+    epochs=${rest%%:*}
+    hidden=${rest#*:}
     m="$T/$repr.safetensors"
-    if ! "$CAD" train "$T/tunes" -o "$m" --repr "$repr" --hidden 16 \
+    if ! "$CAD" train "$T/tunes" -o "$m" --repr "$repr" --hidden "$hidden" \
             --layers 1 --epochs "$epochs" --seq-len 100 --batch 4 --seed 3 \
             >"$T/out" 2>&1; then
         cat "$T/out" >&2
