@@ -48,7 +48,8 @@ int cad_ui_message(struct cad_plugin *p, LV2_URID otype);
  * dropped. */
 void cad_ui_played(struct cad_plugin *p, uint32_t off, int pitch, int velocity);
 void cad_ui_planned(struct cad_plugin *p, double beat, double length, int pitch);
-void cad_ui_planned_slot(struct cad_plugin *p, const struct cad_slot *sl);
+void cad_ui_planned_slot(struct cad_plugin *p,
+                         const struct cad_slot *sl);
 void cad_ui_replan(struct cad_plugin *p);
 /* Writes what is queued, and the transport now and then (end of run()). */
 void cad_ui_flush(struct cad_plugin *p, uint32_t n);

@@ -129,10 +129,10 @@ static void voice_slot(cad_voice *v, int which, const cad_params *p,
     /* Bounded: every round fills the slot further or ends it. */
     for (;;) {
         int room = CAD_SLOT_NOTES - out->n, n = 0;
+        if (room > CAD_MSG_NOTES_MAX)
+            room = CAD_MSG_NOTES_MAX;
         cad_error e = {{0}};
-        int rc = cad_composer_advance(
-            c, &k, until, ev, room < CAD_MSG_NOTES_MAX ? room : CAD_MSG_NOTES_MAX,
-            &n, &e);
+        int rc = cad_composer_advance(c, &k, until, ev, room, &n, &e);
         if (rc < 0)
             voice_error(v, &e, report);
         for (int i = 0; i < n; i++) {

@@ -2,13 +2,15 @@
 # The plugin plays models of other representations than the piano roll:
 # trains tiny ones (notes, tokens, performance events, text) on a few
 # Nottingham tunes with the built command, as tests/test_repr_cli.sh does,
-# then runs test_plugin's "repr" scenario on them (through
-# run_installed.sh).
-#   test_repr.sh CADENZA TEST_PLUGIN DATA_DIR
+# then runs test_plugin's "repr" scenario on them, and test_threads with
+# the tokens model taking turns with the shipped piano roll under a live
+# worker thread (through run_installed.sh).
+#   test_repr.sh CADENZA TEST_PLUGIN TEST_THREADS DATA_DIR
 set -u
 CAD=$1
 TEST_PLUGIN=$2
-DATA=$3
+TEST_THREADS=$3
+DATA=$4
 if ! ls "$DATA"/midi/nottingham/ashover*.mid >/dev/null 2>&1; then
     echo "FAIL: no Nottingham MIDI files under $DATA" >&2
     exit 1
@@ -36,4 +38,5 @@ for spec in notes:2:16 tokens:2:16 events:12:16 text:30:32; do
     models="$models $m"
 done
 # shellcheck disable=SC2086 # the paths have no spaces (mktemp)
-"$TEST_PLUGIN" repr $models
+"$TEST_PLUGIN" repr $models || exit 1
+"$TEST_THREADS" threads "$T/tokens.safetensors"
