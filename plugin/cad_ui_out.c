@@ -40,12 +40,16 @@ int cad_ui_message(struct cad_plugin *p, LV2_URID otype)
         /* The slots already composed and waiting: with a long grid step
          * they are seconds of music (the opening after a start is eight
          * slots) that would otherwise play unannounced; and the notes of
-         * the slot playing now that are still to come. */
+         * the slot playing now that are still to come, from what sounds. */
         double end = (double)p->next_step * p->step_beats;
+        for (int k = 0; k < 128; k++)
+            u->held[k] = p->gen_notes.on[k];
         for (int i = 0; i < p->due_n; i++) {
             const cad_due *d = &p->due[p->due_head + i];
-            if (d->kind == CAD_EVENT_NOTE_ON && d->beat < end)
+            int on = d->kind == CAD_EVENT_NOTE_ON;
+            if (on && d->beat < end)
                 cad_ui_planned(p, d->beat, end - d->beat, d->pitch);
+            u->held[d->pitch & 127] = (uint8_t)on;
         }
         for (int i = 0; i < CAD_RING; i++) {
             const cad_slot *sl = &p->ring[(p->next_step + i) & (CAD_RING - 1)];
@@ -94,28 +98,48 @@ void cad_ui_planned(struct cad_plugin *p, double beat, double length,
     push(&p->ui, &r);
 }
 
+/* The first event of `pitch` in sl from index i on, or -1. */
+static int next_of(const cad_slot *sl, int i, int pitch)
+{
+    for (; i < sl->n; i++)
+        if (sl->ev[i].pitch == pitch)
+            return i;
+    return -1;
+}
+
 void cad_ui_planned_slot(struct cad_plugin *p, const struct cad_slot *sl)
 {
-    if (!p->ui.open)
+    cad_ui_out *u = &p->ui;
+    if (!u->open)
         return;
+    const double start = (double)sl->step * p->step_beats;
+    /* Notes held into the slot: on to their first event in it (their
+     * note-off), or through the slot. */
+    for (int k = 0; k < 128; k++) {
+        if (!u->held[k])
+            continue;
+        int j = next_of(sl, 0, k);
+        double end = j < 0 ? p->step_beats : sl->ev[j].beat;
+        if (end > 0)
+            cad_ui_planned(p, start, end, k);
+        u->held[k] = j < 0;
+    }
+    /* Notes struck in it: on to their note-off, or held on. */
     for (int i = 0; i < sl->n; i++) {
         const cad_note_msg *on = &sl->ev[i];
         if (on->kind != CAD_EVENT_NOTE_ON)
             continue;
-        double end = p->step_beats; /* held past the slot: to its end */
-        for (int j = i + 1; j < sl->n; j++)
-            if (sl->ev[j].pitch == on->pitch) {
-                end = sl->ev[j].beat;
-                break;
-            }
+        int j = next_of(sl, i + 1, on->pitch);
+        double end = j < 0 ? p->step_beats : sl->ev[j].beat;
         if (end > on->beat)
-            cad_ui_planned(p, (double)sl->step * p->step_beats + on->beat,
-                           end - on->beat, on->pitch);
+            cad_ui_planned(p, start + on->beat, end - on->beat, on->pitch);
+        u->held[on->pitch & 127] = j < 0;
     }
 }
 
 void cad_ui_replan(struct cad_plugin *p)
 {
+    memset(p->ui.held, 0, sizeof p->ui.held);
     cad_ui_rec r = {.kind = 2};
     push(&p->ui, &r);
 }
