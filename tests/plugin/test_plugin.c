@@ -15,6 +15,8 @@
  *                at blocks of 64 and 1024, at their own frames within a
  *                slot, all released at a stop; listen mode says it needs
  *                a piano roll and composes
+ *   seconds MODEL  a piano roll timed in seconds plays its steps at the
+ *                host's tempo
  * Needs LV2_PATH pointing at the staged install (run_installed.sh) and a
  * General MIDI soundfont installed (Debian: fluid-soundfont-gm). */
 #ifndef _GNU_SOURCE
@@ -695,18 +697,19 @@ static void test_state(void)
 
 /* ---- other representations ----------------------------------------------- */
 
-/* Plays `model` from PRE at 120 bpm in blocks of `block` until a stop at
+/* Plays `model` from PRE at `bpm` in blocks of `block` until a stop at
  * 10 s, then 2 s more; in `mode` (0 follow, 2 listen at the tempo port). */
-static cad_host *play_model(const char *model, uint32_t block, int mode)
+static cad_host *play_model(const char *model, uint32_t block, int mode,
+                            double bpm)
 {
     cad_host *h = cad_host_new(RATE, CAD_PLUGIN_URI);
     if (!h)
         return NULL;
     cad_host_patch_set(h, 0, "model", model);
     cad_host_set(h, "mode", (float)mode);
-    cad_host_set(h, "tempo", 120);
-    cad_host_transport(h, PRE, 1, 120.0, 0.0);
-    cad_host_transport(h, (int64_t)(10 * RATE), 0, 120.0, 0.0);
+    cad_host_set(h, "tempo", (float)bpm);
+    cad_host_transport(h, PRE, 1, bpm, 0.0);
+    cad_host_transport(h, (int64_t)(10 * RATE), 0, bpm, 0.0);
     const int64_t end = (int64_t)(12 * RATE);
     while (cad_host_now(h) < end) {
         int64_t left = end - cad_host_now(h);
@@ -723,8 +726,8 @@ static void test_repr(int n, char **models)
     const int64_t slot = (int64_t)(RATE / 8);
     int between = 0;
     for (int i = 0; i < n; i++) {
-        cad_host *a = play_model(models[i], 64, 0);
-        cad_host *b = play_model(models[i], 1024, 0);
+        cad_host *a = play_model(models[i], 64, 0, 120);
+        cad_host *b = play_model(models[i], 1024, 0, 120);
         CHECK(a && b);
         if (!a || !b) {
             cad_host_free(a);
@@ -776,7 +779,7 @@ static void test_repr(int n, char **models)
     CHECKF(between > 0, "every note-on on a slot's start");
     /* Listen mode needs a piano roll: with another model it says so and
      * composes all the same. */
-    cad_host *h = play_model(models[0], 512, 2);
+    cad_host *h = play_model(models[0], 512, 2, 120);
     CHECK(h != NULL);
     if (h) {
         const cad_host_rec *r = cad_host_rec_get(h);
@@ -786,6 +789,39 @@ static void test_repr(int n, char **models)
         CHECK(count_on(r, 0, stop) >= 8);
     }
     cad_host_free(h);
+}
+
+/* A piano roll timed in seconds (the shipped model with 0.3 s frames,
+ * test_repr.sh) at 100 bpm: its steps last 0.3 s at the host's tempo, a
+ * half beat (14400 frames), not the 0.6 beat they made at 120 bpm. */
+static void test_seconds(const char *model)
+{
+    CHECK(model != NULL);
+    if (!model)
+        return;
+    const int64_t stop = (int64_t)(10 * RATE), step = (int64_t)(0.3 * RATE);
+    cad_host *a = play_model(model, 64, 0, 100);
+    cad_host *b = play_model(model, 1024, 0, 100);
+    CHECK(a && b);
+    if (a && b) {
+        const cad_host_rec *r = cad_host_rec_get(a);
+        int off_grid = 0;
+        for (size_t j = 0; j < r->n_midi; j++) {
+            int64_t d = (r->midi[j].frame - PRE) % step;
+            off_grid += is_on(&r->midi[j]) && d > 1 && d < step - 1;
+        }
+        int same = same_output(r, cad_host_rec_get(b));
+        printf("seconds: %d note-ons at 100 bpm, %d off the 0.3 s grid; "
+               "blocks of 64 and 1024: %s; status '%s'\n",
+               count_on(r, 0, stop), off_grid,
+               same ? "the same" : "DIFFERENT", r->last_status);
+        CHECK(!strcmp(r->last_model, model));
+        CHECK(count_on(r, 0, stop) >= 8);
+        CHECKF(off_grid == 0, "%d note-ons off the grid", off_grid);
+        CHECK(same);
+    }
+    cad_host_free(a);
+    cad_host_free(b);
 }
 
 int main(int argc, char **argv)
@@ -806,6 +842,8 @@ int main(int argc, char **argv)
         test_state();
     else if (!strcmp(what, "repr"))
         test_repr(argc - 2, argv + 2);
+    else if (!strcmp(what, "seconds"))
+        test_seconds(argc > 2 ? argv[2] : NULL);
     else {
         fprintf(stderr, "unknown test %s\n", what);
         return 2;
