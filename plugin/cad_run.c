@@ -1,11 +1,11 @@
 /* cadenza.lv2, audio thread: run().
  *
  * A block is walked in time order. The next thing to happen is the earliest
- * of: an input event, the next grid step, a loaded soundfont or model
- * taking over; the synth is rendered up to it, then it is handled. Nothing
- * here allocates, locks or logs: work goes to the worker as messages
- * through the outbox, which is retried next block if the host's queue is
- * full. */
+ * of: an input event, the next slot, a composed note's frame (cad_slots.c),
+ * a loaded soundfont or model taking over; the synth is rendered up to it,
+ * then it is handled. Nothing here allocates, locks or logs: work goes to
+ * the worker as messages through the outbox, which is retried next block
+ * if the host's queue is full. */
 #include <math.h>
 #include <string.h>
 

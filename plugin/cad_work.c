@@ -1,7 +1,9 @@
-/* cadenza.lv2, worker side: everything that allocates, reads files or runs
- * the LSTM. work() runs in the host's worker thread (or synchronously while
- * a host exports); work_response() runs in the audio thread and only moves
- * pointers and copies a few bytes. */
+/* cadenza.lv2, worker side: everything that allocates, reads files or
+ * composes (the voices' composers, model/compose/cad_compose.h). work()
+ * runs in the host's worker thread (or synchronously while a host
+ * exports); work_response() runs in the audio thread and only moves
+ * pointers and copies note events into their slots. The messages are in
+ * cad_worker_msg.h. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
 #endif
