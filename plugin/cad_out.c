@@ -120,7 +120,7 @@ void cad_out_finish(cad_plugin *p, uint32_t n)
     p->gain_now = g;
 }
 
-void cad_render(cad_plugin *p, uint32_t from, uint32_t to)
+void cad_out_render(cad_plugin *p, uint32_t from, uint32_t to)
 {
     if (to <= from)
         return;
@@ -155,24 +155,27 @@ void cad_align_synth(cad_plugin *p)
     p->synth_phase = 0;
 }
 
+void cad_play_note(cad_plugin *p, uint32_t off, int note, int velocity)
+{
+    cad_synth *s = p->sound ? p->sound->synth : NULL;
+    cad_ui_played(p, off, note, velocity);
+    if (velocity > 0) {
+        if (s)
+            cad_synth_note_on(s, CAD_GEN_CHANNEL, note, velocity);
+        out_midi(p, off, 0x90 | CAD_GEN_CHANNEL, (uint8_t)note,
+                 (uint8_t)velocity, 3);
+    } else {
+        if (s)
+            cad_synth_note_off(s, CAD_GEN_CHANNEL, note);
+        out_midi(p, off, 0x80 | CAD_GEN_CHANNEL, (uint8_t)note, 0, 3);
+    }
+}
+
 void cad_play_events(cad_plugin *p, uint32_t off, const cad_note_ev *ev,
                      int n)
 {
-    cad_synth *s = p->sound ? p->sound->synth : NULL;
-    for (int i = 0; i < n; i++) {
-        cad_ui_played(p, off, ev[i].note, ev[i].on ? p->c.velocity : 0);
-        if (ev[i].on) {
-            if (s)
-                cad_synth_note_on(s, CAD_GEN_CHANNEL, ev[i].note,
-                                  p->c.velocity);
-            out_midi(p, off, 0x90 | CAD_GEN_CHANNEL, ev[i].note,
-                     (uint8_t)p->c.velocity, 3);
-        } else {
-            if (s)
-                cad_synth_note_off(s, CAD_GEN_CHANNEL, ev[i].note);
-            out_midi(p, off, 0x80 | CAD_GEN_CHANNEL, ev[i].note, 0, 3);
-        }
-    }
+    for (int i = 0; i < n; i++)
+        cad_play_note(p, off, ev[i].note, ev[i].on ? p->c.velocity : 0);
 }
 
 void cad_release_generated(cad_plugin *p, uint32_t off)

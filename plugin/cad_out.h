@@ -11,14 +11,17 @@ void cad_out_begin(cad_plugin *p);
 /* Closes the sequence, applies gain (or silence when disabled). */
 void cad_out_finish(cad_plugin *p, uint32_t n);
 /* Renders the synth into the outputs over frames [from, to). */
-void cad_render(cad_plugin *p, uint32_t from, uint32_t to);
+void cad_out_render(cad_plugin *p, uint32_t from, uint32_t to);
 /* Starts FluidSynth's next 64-frame block here, discarding up to 63
  * frames of whatever still sounds (called as playing starts, right after
  * all notes were released). From then on the output depends only on what
  * happens after this point, not on how long the instance ran before:
  * two exports of the same session give the same file. */
 void cad_align_synth(cad_plugin *p);
-/* Generated note events: to the synth and out as MIDI at `off`. */
+/* A generated note on (velocity > 0) or off: to the synth and out as
+ * MIDI at `off`, and to the window. */
+void cad_play_note(cad_plugin *p, uint32_t off, int note, int velocity);
+/* Generated note events at the velocity port's value, the same way. */
 void cad_play_events(cad_plugin *p, uint32_t off, const cad_note_ev *ev,
                      int n);
 void cad_release_generated(cad_plugin *p, uint32_t off);

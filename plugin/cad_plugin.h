@@ -1,22 +1,5 @@
-/* cadenza.lv2: the instrument's shared definitions.
- *
- * Who touches what. The audio thread (run, work_response) owns everything
- * in cad_plugin except the insides of the cad_voice and cad_sound objects;
- * the worker thread (work) owns the LSTM state inside each cad_voice and
- * builds and frees voices and sounds. The two talk only through worker
- * messages (cad_msg), which the host delivers in order, so a voice is never
- * freed while a request that names it is still queued.
- *
- * Why "openings". The notes must not depend on when the worker answers, or
- * an export would depend on the host's block size. Every request is made
- * far enough ahead (CAD_LOOKAHEAD frames, the largest block we support)
- * that a host running the worker synchronously has answered it before the
- * step is due. The one place that cannot work is the first step after the
- * transport starts or jumps: it is due at once. So the worker keeps a
- * second LSTM state per voice, reset and already run for CAD_OPEN_LEN steps
- * with the current parameters ("primed"), and the audio thread keeps those
- * first steps: a (re)start plays them at once and tells the worker to
- * continue from that state. */
+/* cadenza.lv2: the instrument's shared definitions. The worker protocol,
+ * who owns what and why there are "openings", is in cad_worker_msg.h. */
 #ifndef CAD_PLUGIN_H
 #define CAD_PLUGIN_H
 
@@ -29,63 +12,37 @@
 #include "lv2/urid/urid.h"
 #include "lv2/worker/worker.h"
 
+#include "cad_compose.h"
 #include "cad_contract.h"
-#include "cad_gen.h"
-#include "cad_rng.h"
 #include "cad_sched.h"
 #include "cad_synth.h"
 #include "cad_ui_out.h"
+#include "cad_worker_msg.h"
 
 /* URIs, ports, controls and their defaults: what hosts and the UI see. */
 #define CAD_LOOKAHEAD 8192 /* frames; also the largest host block */
-#define CAD_OPEN_LEN 8     /* primed steps per opening */
-#define CAD_RING 32        /* upcoming steps kept (power of two) */
+#define CAD_RING 32        /* upcoming slots kept (power of two) */
 #define CAD_OUTBOX 256     /* worker messages waiting to be scheduled */
 #define CAD_LOADS 8        /* loaded models/soundfonts waiting for their frame */
-#define CAD_PATH_MAX 2048
 #define CAD_GEN_CHANNEL 0   /* MIDI channel of the generated notes */
 #define CAD_INPUT_CHANNEL 1 /* MIDI channel the input is played on */
 
-/* A set of MIDI notes, one bit each: the unit every message carries. */
-typedef struct {
-    uint8_t b[16];
-} cad_bits;
-
-static inline int cad_bits_get(const cad_bits *s, int n)
-{
-    return (s->b[n >> 3] >> (n & 7)) & 1;
-}
-static inline void cad_bits_set(cad_bits *s, int n)
-{
-    s->b[n >> 3] = (uint8_t)(s->b[n >> 3] | 1u << (n & 7));
-}
-static inline int cad_bits_any(const cad_bits *s)
-{
-    for (int i = 0; i < 16; i++)
-        if (s->b[i])
-            return 1;
-    return 0;
-}
-
-/* The generation parameters a step is sampled with. Compared bytewise to
- * decide whether the primed opening is still current, so it has no
- * padding and is always fully initialised. */
-typedef struct {
-    uint64_t seed; /* seed port and variation counter combined */
-    float temperature, threshold;
-    int32_t max_notes, key, scale, low, high;
-    int32_t pad_;
-} cad_params;
-
-/* A loaded model with its two LSTM states (see "openings" above). */
+/* A loaded model with its two composers (see "openings" in
+ * cad_worker_msg.h). The audio thread reads only the fields above
+ * `comp`, which never change after the load. */
 typedef struct {
     cad_model *model;
-    cad_model_info info;
-    double step_beats; /* grid step in quarter notes, always > 0 */
-    cad_gen *gen[2];
-    cad_rng rng[2];
-    int live;          /* which of gen[] plays; the other is primed */
+    cad_repr *repr;
+    int roll;          /* its steps are piano-roll frames: a slot is a
+                          step, and listen mode works */
+    int own_velocity;  /* its notes carry their own velocities */
+    double step_beats, step_seconds; /* the model's (cad_step_beats) */
     char path[CAD_PATH_MAX];
+    /* The worker's: */
+    cad_composer *comp[2];
+    int64_t slots[2];  /* slots each has composed (or observed) */
+    int live;          /* which of comp[] plays; the other is primed */
+    int failed;        /* a decoder error was reported (once a voice) */
 } cad_voice;
 
 /* A synth with its soundfont. */
@@ -93,44 +50,6 @@ typedef struct {
     cad_synth *synth;
     char path[CAD_PATH_MAX]; /* "" when no soundfont is loaded */
 } cad_sound;
-
-/* Worker messages, both ways. Requests and answers share one header; a
- * path, an error text or an opening follows it. */
-enum {
-    CAD_MSG_GEN,        /* sample the live state: -> CAD_MSG_FRAME */
-    CAD_MSG_PRIME,      /* reset + run the primed state: -> CAD_MSG_OPENING */
-    CAD_MSG_START,      /* the primed state becomes the live one */
-    CAD_MSG_RESET,      /* reset the live state (cold start, listen mode) */
-    CAD_MSG_OBSERVE,    /* the player's notes go into the live state */
-    CAD_MSG_LOAD_MODEL, /* -> CAD_MSG_MODEL or CAD_MSG_ERROR */
-    CAD_MSG_LOAD_SOUND, /* -> CAD_MSG_SOUND or CAD_MSG_ERROR */
-    CAD_MSG_FREE_VOICE,
-    CAD_MSG_FREE_SOUND,
-    CAD_MSG_FRAME,
-    CAD_MSG_OPENING,
-    CAD_MSG_MODEL,
-    CAD_MSG_SOUND,
-    CAD_MSG_ERROR,
-};
-
-typedef struct {
-    uint32_t type;
-    uint32_t id;      /* epoch (GEN/FRAME) or prime number (PRIME/OPENING) */
-    int64_t step;     /* step (GEN/FRAME) or apply-at frame (loads) */
-    void *ptr;        /* the cad_voice or cad_sound concerned */
-    cad_params params;
-    cad_bits bits;    /* FRAME, OBSERVE */
-} cad_msg;
-
-typedef struct {
-    cad_msg head;
-    cad_bits steps[CAD_OPEN_LEN];
-} cad_msg_opening;
-
-typedef struct {
-    cad_msg head;
-    char text[CAD_PATH_MAX + 256]; /* path (loads) or message (errors) */
-} cad_msg_text;
 
 typedef struct {
     LV2_URID atom_Path, atom_String, atom_Int, atom_Long, atom_Float,
@@ -141,13 +60,20 @@ typedef struct {
         cad_model, cad_soundfont, cad_status, cad_variation;
 } cad_uris;
 
-/* One upcoming step. */
-typedef struct {
+/* One upcoming slot: its note events, as the worker's answers fill it. */
+typedef struct cad_slot {
     int64_t step;
     uint32_t epoch;
-    int valid;
-    cad_bits bits;
+    int valid;         /* all its answers are in */
+    int n;
+    cad_note_msg ev[CAD_SLOT_NOTES];
 } cad_slot;
+
+/* A note event of the slot being played, waiting for its frame. */
+typedef struct {
+    double beat;       /* on the active clock */
+    uint8_t kind, pitch, velocity;
+} cad_due;
 
 /* Control values read at the start of each block, made safe to use. */
 typedef struct {
@@ -177,7 +103,7 @@ typedef struct cad_plugin {
     int activated;
     int64_t now;            /* absolute frame of this block's start */
 
-    /* Objects (see cad_plugin.h header comment for ownership) */
+    /* Objects (cad_worker_msg.h says who owns them) */
     cad_voice *voice;       /* may be NULL: no model, no composing */
     cad_sound *sound;       /* may be NULL: silent, MIDI out still works */
     cad_voice *voice_next;  /* loaded, waiting for its restart */
@@ -208,14 +134,21 @@ typedef struct cad_plugin {
     double host_bpb, host_unit, host_bpm; /* last values seen */
     int playing;            /* steps are being played */
     int resync_due;         /* start afresh at the next run() */
-    double step_beats;
-    int64_t next_step;      /* next grid step to play ... */
+    double step_beats;      /* a slot's length (cad_voice_slot_beats) */
+    float slot_bpm;         /* the tempo it was chosen at (params.bpm) */
+    int64_t next_step;      /* next slot to play ... */
     int64_t next_frame;     /* ... and its absolute frame */
     int64_t restart_step;   /* -1, or the step that starts afresh */
     int64_t next_req;       /* next step to ask the worker for */
     int64_t gen_limit;      /* no requests at or past this step */
     uint32_t epoch;         /* answers of older epochs are dropped */
     cad_slot ring[CAD_RING];
+    /* The events of the slot being played, in time order, waiting for
+     * their frames: due[due_head, due_head + due_n), none before frame
+     * due_from (the slot's start). */
+    cad_due due[2 * CAD_SLOT_NOTES];
+    int due_head, due_n;
+    int64_t due_from;
 
     /* Openings */
     uint32_t prime_id;      /* last PRIME sent (0: none) */
@@ -224,10 +157,11 @@ typedef struct cad_plugin {
     int prime_forced;       /* send a new PRIME even if params match */
     int prime_freewheel;    /* the last PRIME was sent while freewheeling */
     uint32_t opening_id;    /* PRIME whose opening we hold (0: none) */
-    cad_bits opening[CAD_OPEN_LEN];
+    cad_slot opening[CAD_OPEN_LEN]; /* filled by OPENING answers */
 
     /* Notes */
     cad_notes gen_notes;    /* sounding generated notes */
+    uint8_t gen_vel[128];   /* and the velocity each was struck with */
     cad_notes in_notes;     /* held input notes */
     cad_bits in_struck;     /* input notes begun since the last step */
     int64_t last_input_step;
@@ -265,21 +199,43 @@ LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
 cad_voice *cad_voice_load(const char *path, const cad_params *p,
                           cad_error *e);
 void cad_voice_free(cad_voice *v);
-void cad_voice_prime(cad_voice *v, const cad_params *p, cad_bits *out);
+/* Resets v's primed composer and composes its CAD_OPEN_LEN slots into
+ * out, where the worker cannot answer (instantiate, restore). */
+void cad_voice_prime(cad_voice *v, const cad_params *p, cad_slot *out);
+/* A slot's length in beats for v at `bpm` (cad_worker_msg.h, "Slots"). */
+double cad_voice_slot_beats(const cad_voice *v, float bpm);
+/* The tempo v composes at, given the clock's (quarter notes a minute):
+ * the clock's for a piano roll timed in seconds, else 120 (unused, and
+ * constant so that a tempo change never asks for a new opening). */
+float cad_voice_bpm(const cad_voice *v, double qpm);
 cad_sound *cad_sound_load(double rate, const char *path, cad_error *e);
 void cad_sound_free(cad_sound *s);
 
 /* cad_run.c */
 void cad_run(LV2_Handle h, uint32_t n);
+/* The clock the plugin plays by: the host's, or its own tempo's. */
+const cad_clock *cad_active_clock(const cad_plugin *p);
 void cad_read_controls(cad_plugin *p, cad_controls *c);
 void cad_params_from(const cad_plugin *p, const cad_controls *c,
                      cad_params *out);
 void cad_outbox_push(cad_plugin *p, const cad_msg *m);
 void cad_resync(cad_plugin *p, int64_t frame);
+/* The slot grid for the voice and the tempo in force (after a load). */
+void cad_set_grid(cad_plugin *p);
 void cad_request_load(cad_plugin *p, int which, const char *path,
                       int64_t frame);
 void cad_install_voice(cad_plugin *p, cad_voice *v);
 void cad_install_sound(cad_plugin *p, cad_sound *s);
+
+/* cad_slots.c: a slot's events at their frames */
+void cad_due_clear(cad_plugin *p);
+/* The events of slot sl, which starts at beat `start` (frame `frame`). */
+void cad_due_slot(cad_plugin *p, const cad_slot *sl, double start,
+                  int64_t frame);
+/* The frame of the next event due, or INT64_MAX. */
+int64_t cad_due_next(const cad_plugin *p);
+/* Plays what is due by `frame` (in this block) as one batch. */
+void cad_due_play(cad_plugin *p, int64_t frame);
 
 /* cad_state.c */
 const void *cad_state_extension(void);

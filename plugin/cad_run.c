@@ -1,11 +1,11 @@
 /* cadenza.lv2, audio thread: run().
  *
  * A block is walked in time order. The next thing to happen is the earliest
- * of: an input event, the next grid step, a loaded soundfont or model
- * taking over; the synth is rendered up to it, then it is handled. Nothing
- * here allocates, locks or logs: work goes to the worker as messages
- * through the outbox, which is retried next block if the host's queue is
- * full. */
+ * of: an input event, the next slot, a composed note's frame (cad_slots.c),
+ * a loaded soundfont or model taking over; the synth is rendered up to it,
+ * then it is handled. Nothing here allocates, locks or logs: work goes to
+ * the worker as messages through the outbox, which is retried next block
+ * if the host's queue is full. */
 #include <math.h>
 #include <string.h>
 
@@ -69,6 +69,7 @@ void cad_params_from(const cad_plugin *p, const cad_controls *c,
     out->scale = c->scale;
     out->low = c->low;
     out->high = c->high;
+    out->bpm = 120.0f; /* the voice's own: cad_voice_bpm */
 }
 
 /* ---- talking to the worker ------------------------------------------------ */
@@ -179,6 +180,7 @@ static void maybe_prime(cad_plugin *p)
         return;
     cad_params cur;
     cad_params_from(p, &p->c, &cur);
+    cur.bpm = cad_voice_bpm(v, cad_active_clock(p)->qpm);
     if (!p->prime_forced && p->prime_voice == v &&
         memcmp(&cur, &p->prime_params, sizeof cur) == 0)
         return;
@@ -195,15 +197,30 @@ static void maybe_prime(cad_plugin *p)
 
 /* ---- time ------------------------------------------------------------------ */
 
-static cad_clock *active_clock(cad_plugin *p)
+const cad_clock *cad_active_clock(const cad_plugin *p)
 {
     return p->c.mode == CAD_MODE_FOLLOW ? &p->host : &p->free_clock;
+}
+
+/* Listen mode takes a piano roll: the player's notes are observed as its
+ * frames. With any other model the plugin just composes. */
+static int listening(const cad_plugin *p)
+{
+    return p->c.mode == CAD_MODE_LISTEN && (!p->voice || p->voice->roll);
+}
+
+void cad_set_grid(cad_plugin *p)
+{
+    if (!p->voice)
+        return;
+    p->slot_bpm = cad_voice_bpm(p->voice, cad_active_clock(p)->qpm);
+    p->step_beats = cad_voice_slot_beats(p->voice, p->slot_bpm);
 }
 
 /* How many steps ahead requests go so that they are answered in time. */
 static int64_t lookahead_steps(cad_plugin *p)
 {
-    const cad_clock *k = active_clock(p);
+    const cad_clock *k = cad_active_clock(p);
     if (!cad_clock_rolling(k))
         return 2;
     double step_frames = p->step_beats * 60.0 * k->rate / (k->qpm * k->speed);
@@ -217,6 +234,7 @@ static void request_frames(cad_plugin *p, int64_t played)
         return;
     cad_params cur;
     cad_params_from(p, &p->c, &cur);
+    cur.bpm = p->slot_bpm;
     int64_t until = played + lookahead_steps(p);
     while (p->next_req <= until && p->next_req < p->gen_limit &&
            p->next_req - p->next_step < CAD_RING - 1 &&
@@ -233,6 +251,7 @@ static void clear_ring(cad_plugin *p)
     p->epoch++;
     for (int i = 0; i < CAD_RING; i++)
         p->ring[i].valid = 0;
+    cad_due_clear(p);
     cad_ui_replan(p);
 }
 
@@ -243,7 +262,7 @@ void cad_resync(cad_plugin *p, int64_t frame)
     int was_playing = p->playing;
     cad_release_all(p, (uint32_t)(frame - p->now));
     clear_ring(p);
-    cad_clock *k = active_clock(p);
+    const cad_clock *k = cad_active_clock(p);
     p->answering = 0;
     p->phrase_steps = 0;
     p->playing = p->c.enabled && cad_clock_rolling(k);
@@ -257,12 +276,16 @@ void cad_resync(cad_plugin *p, int64_t frame)
         cad_align_synth(p);
     else
         fresh_synth(p);
+    cad_set_grid(p);
+    if (p->c.mode == CAD_MODE_LISTEN && !listening(p))
+        cad_status_set(p, "listen mode needs a piano-roll model: "
+                          "composing without listening");
     int64_t s = cad_clock_next_step(k, frame, p->step_beats);
     p->next_step = s;
     p->next_frame = cad_clock_frame_of(k, (double)s * p->step_beats, frame);
     p->next_req = s;
     p->restart_step = s;
-    p->gen_limit = p->c.mode == CAD_MODE_LISTEN ? s : INT64_MAX;
+    p->gen_limit = listening(p) ? s : INT64_MAX;
 }
 
 /* A restart later on, once a new opening has had time to arrive. */
@@ -270,7 +293,7 @@ static void restart_later(cad_plugin *p, int64_t frame)
 {
     if (!p->playing)
         return;
-    cad_clock *k = active_clock(p);
+    const cad_clock *k = cad_active_clock(p);
     int64_t s = cad_clock_next_step(k, frame + CAD_LOOKAHEAD, p->step_beats);
     if (s < p->next_step)
         s = p->next_step;
@@ -279,10 +302,12 @@ static void restart_later(cad_plugin *p, int64_t frame)
         p->next_req = s; /* answers past s are dropped by the epoch change */
 }
 
-/* Returns 0 if the step grid changed and step s is not to be played. */
+/* Returns 0 if the slot grid changed and slot s is not to be played. */
 static int do_restart(cad_plugin *p, int64_t s, int64_t frame)
 {
     p->restart_step = -1;
+    double grid = p->step_beats;
+    int listened = listening(p);
     if (p->voice_armed) {
         cad_voice *old = p->voice;
         p->voice = p->voice_next;
@@ -292,11 +317,13 @@ static int do_restart(cad_plugin *p, int64_t s, int64_t frame)
             cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old};
             cad_outbox_push(p, &f);
         }
-        if (p->voice->step_beats != p->step_beats) {
-            p->step_beats = p->voice->step_beats;
-            cad_resync(p, frame);
-            return 0;
-        }
+    }
+    /* Another model, or one timed in seconds at another tempo, may need
+     * another grid; another representation may end listening. */
+    cad_set_grid(p);
+    if (p->step_beats != grid || listening(p) != listened) {
+        cad_resync(p, frame);
+        return 0;
     }
     clear_ring(p);
     p->next_req = s;
@@ -304,24 +331,26 @@ static int do_restart(cad_plugin *p, int64_t s, int64_t frame)
         return 1;
     cad_params cur;
     cad_params_from(p, &p->c, &cur);
-    if (p->c.mode != CAD_MODE_LISTEN && p->opening_id != 0 &&
-        p->opening_id == p->prime_id && p->prime_voice == p->voice) {
+    cur.bpm = p->slot_bpm;
+    if (!listening(p) && p->opening_id != 0 &&
+        p->opening_id == p->prime_id && p->prime_voice == p->voice &&
+        p->prime_params.bpm == p->slot_bpm) {
         cad_msg m = {.type = CAD_MSG_START, .ptr = p->voice};
         cad_outbox_push(p, &m);
         for (int i = 0; i < CAD_OPEN_LEN; i++) {
             cad_slot *sl = &p->ring[(s + i) & (CAD_RING - 1)];
+            *sl = p->opening[i];
             sl->step = s + i;
             sl->epoch = p->epoch;
             sl->valid = 1;
-            sl->bits = p->opening[i];
-            cad_ui_planned_step(p, s + i, sl->bits.b);
+            cad_ui_planned_slot(p, sl);
         }
         p->next_req = s + CAD_OPEN_LEN;
         p->opening_id = 0;
-        p->prime_forced = 1; /* the worker's primed state is now used up */
+        p->prime_forced = 1; /* the worker's primed composer is used up */
     } else {
         /* No opening ready (an asynchronous worker was slow): start cold;
-         * the first steps are rests until the worker catches up. */
+         * the first slots are rests until the worker catches up. */
         cad_msg m = {.type = CAD_MSG_RESET, .ptr = p->voice, .params = cur};
         cad_outbox_push(p, &m);
     }
@@ -343,6 +372,8 @@ static void listen_step(cad_plugin *p, int64_t s)
     if (cad_bits_any(&in)) {
         if (p->voice) {
             cad_msg m = {.type = CAD_MSG_OBSERVE, .ptr = p->voice, .bits = in};
+            cad_params_from(p, &p->c, &m.params);
+            m.params.bpm = p->slot_bpm;
             cad_outbox_push(p, &m);
         }
         p->last_input_step = s;
@@ -366,27 +397,30 @@ static void do_step(cad_plugin *p, int64_t frame)
 {
     int64_t s = p->next_step;
     uint32_t off = (uint32_t)(frame - p->now);
-    if (p->restart_step == s && !do_restart(p, s, frame))
-        return;
-    if (p->c.mode == CAD_MODE_LISTEN)
+    if (p->restart_step == s) {
+        if (!do_restart(p, s, frame))
+            return;
+        /* The old piece's note-offs were in the slots just dropped: what
+         * it still sounds ends where the new one begins. */
+        cad_release_generated(p, off);
+    }
+    if (listening(p))
         listen_step(p, s);
 
     cad_slot *sl = &p->ring[s & (CAD_RING - 1)];
-    uint8_t next[128] = {0};
     if (sl->valid && sl->step == s && sl->epoch == p->epoch) {
-        /* Controls may have moved since the request: the range and scale
-         * in force now are the ones that hold. */
-        for (int k = 0; k < 128; k++)
-            next[k] = (uint8_t)(cad_bits_get(&sl->bits, k) &&
-                                cad_sched_allowed(p->c.key, p->c.scale,
-                                                  p->c.low, p->c.high, k));
+        cad_due_slot(p, sl, (double)s * p->step_beats, frame);
+        cad_due_play(p, frame);
+    } else {
+        /* Not composed in time (a slow worker, or listen mode waiting for
+         * its turn): a rest, and what sounds stops, as an empty piano-roll
+         * frame did; the note-offs of the missing slot are lost. */
+        cad_due_play(p, frame);
+        cad_release_generated(p, off);
     }
     sl->valid = 0;
-    cad_note_ev ev[256];
-    int n = cad_notes_step(&p->gen_notes, next, ev);
-    cad_play_events(p, off, ev, n);
 
-    cad_clock *k = active_clock(p);
+    const cad_clock *k = cad_active_clock(p);
     p->next_step = s + 1;
     p->next_frame =
         cad_clock_frame_of(k, (double)(s + 1) * p->step_beats, frame + 1);
@@ -495,7 +529,7 @@ static void on_midi(cad_plugin *p, const uint8_t *msg, uint32_t size,
                 cad_synth_note_on(syn, CAD_INPUT_CHANNEL, key, vel);
             p->in_notes.on[key] = 1;
             cad_bits_set(&p->in_struck, key);
-            if (p->c.mode == CAD_MODE_LISTEN && p->answering) {
+            if (listening(p) && p->answering) {
                 /* The player takes over again: Cadenza stops. */
                 p->answering = 0;
                 p->gen_limit = p->next_step;
@@ -567,7 +601,9 @@ void cad_install_sound(cad_plugin *p, cad_sound *s)
         cad_synth_program(s->synth, CAD_INPUT_CHANNEL, p->c.program);
         for (int k = 0; k < 128; k++) {
             if (p->gen_notes.on[k])
-                cad_synth_note_on(s->synth, CAD_GEN_CHANNEL, k, p->c.velocity);
+                cad_synth_note_on(s->synth, CAD_GEN_CHANNEL, k,
+                                  p->gen_vel[k] ? p->gen_vel[k]
+                                                : p->c.velocity);
             if (p->in_notes.on[k])
                 cad_synth_note_on(s->synth, CAD_INPUT_CHANNEL, k,
                                   p->c.velocity);
@@ -590,7 +626,7 @@ void cad_install_voice(cad_plugin *p, cad_voice *v)
 {
     cad_voice *old = p->voice;
     p->voice = v;
-    p->step_beats = v->step_beats;
+    cad_set_grid(p);
     if (old) {
         cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old};
         cad_outbox_push(p, &f);
@@ -716,19 +752,21 @@ void cad_run(LV2_Handle h, uint32_t n)
             ev_t = ev_t < pos ? pos : ev_t > last ? last : ev_t;
             t = ev_t;
         }
-        int64_t cand[4] = {
+        int64_t due = cad_due_next(p);
+        int64_t cand[5] = {
             p->playing ? p->next_frame - p->now : INT64_MAX,
+            due < INT64_MAX ? due - p->now : INT64_MAX,
             p->sound_next ? p->sound_next_at - p->now : INT64_MAX,
             p->voice_next && !p->voice_armed ? p->voice_next_at - p->now
                                              : INT64_MAX,
             p->n_loads ? p->loads[0].step - p->now : INT64_MAX,
         };
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             int64_t c = cand[i] < pos ? pos : cand[i];
             if (c < t)
                 t = c;
         }
-        cad_render(p, pos, (uint32_t)t);
+        cad_out_render(p, pos, (uint32_t)t);
         pos = (uint32_t)t;
         int64_t frame = p->now + pos;
 
@@ -745,7 +783,9 @@ void cad_run(LV2_Handle h, uint32_t n)
             on_event(p, ev, pos);
             ev = lv2_atom_sequence_next(ev);
         } else if (pos < n && p->playing && p->next_frame <= frame) {
-            do_step(p, frame);
+            do_step(p, frame); /* with what is due at its frame */
+        } else if (pos < n && due <= frame) {
+            cad_due_play(p, frame);
         } else if (pos >= n) {
             break;
         }

@@ -96,7 +96,8 @@ static void load_here(cad_plugin *p, int which, const char *path)
             p->voice_next = NULL;
             p->voice_armed = 0;
             p->voice = v;
-            p->step_beats = v->step_beats;
+            cad_set_grid(p);
+            params.bpm = p->slot_bpm;
             cad_voice_prime(v, &params, p->opening);
             p->prime_id++;
             if (p->prime_id == 0)

@@ -37,14 +37,25 @@ int cad_ui_message(struct cad_plugin *p, LV2_URID otype)
         u->last_transport = INT64_MIN;
         p->notify_model = p->notify_sound = 1;
         p->notify_status = p->status[0] != 0;
-        /* The steps already composed and waiting: with a long grid step
+        /* The slots already composed and waiting: with a long grid step
          * they are seconds of music (the opening after a start is eight
-         * steps) that would otherwise play unannounced. */
+         * slots) that would otherwise play unannounced; and the notes of
+         * the slot playing now that are still to come, from what sounds. */
+        double end = (double)p->next_step * p->step_beats;
+        for (int k = 0; k < 128; k++)
+            u->held[k] = p->gen_notes.on[k];
+        for (int i = 0; i < p->due_n; i++) {
+            const cad_due *d = &p->due[p->due_head + i];
+            int on = d->kind == CAD_EVENT_NOTE_ON;
+            if (on && d->beat < end)
+                cad_ui_planned(p, d->beat, end - d->beat, d->pitch);
+            u->held[d->pitch & 127] = (uint8_t)on;
+        }
         for (int i = 0; i < CAD_RING; i++) {
             const cad_slot *sl = &p->ring[(p->next_step + i) & (CAD_RING - 1)];
             if (sl->valid && sl->epoch == p->epoch &&
                 sl->step == p->next_step + i)
-                cad_ui_planned_step(p, sl->step, sl->bits.b);
+                cad_ui_planned_slot(p, sl);
         }
         return 1;
     }
@@ -68,12 +79,6 @@ static void push(cad_ui_out *u, const cad_ui_rec *r)
     u->count++;
 }
 
-/* The clock the plugin plays by (as cad_run.c chooses it). */
-static const cad_clock *clock_of(const cad_plugin *p)
-{
-    return p->c.mode == CAD_MODE_FOLLOW ? &p->host : &p->free_clock;
-}
-
 void cad_ui_played(struct cad_plugin *p, uint32_t off, int pitch,
                    int velocity)
 {
@@ -81,7 +86,7 @@ void cad_ui_played(struct cad_plugin *p, uint32_t off, int pitch,
         return;
     cad_ui_rec r = {.kind = 0, .pitch = (uint8_t)(pitch & 127),
                     .velocity = (uint8_t)(velocity & 127)};
-    r.beat = cad_clock_beat_at(clock_of(p), p->now + off);
+    r.beat = cad_clock_beat_at(cad_active_clock(p), p->now + off);
     push(&p->ui, &r);
 }
 
@@ -93,18 +98,48 @@ void cad_ui_planned(struct cad_plugin *p, double beat, double length,
     push(&p->ui, &r);
 }
 
-void cad_ui_planned_step(struct cad_plugin *p, int64_t step,
-                         const uint8_t bits[16])
+/* The first event of `pitch` in sl from index i on, or -1. */
+static int next_of(const cad_slot *sl, int i, int pitch)
 {
-    if (!p->ui.open)
+    for (; i < sl->n; i++)
+        if (sl->ev[i].pitch == pitch)
+            return i;
+    return -1;
+}
+
+void cad_ui_planned_slot(struct cad_plugin *p, const struct cad_slot *sl)
+{
+    cad_ui_out *u = &p->ui;
+    if (!u->open)
         return;
-    for (int k = 0; k < 128; k++)
-        if (bits[k >> 3] >> (k & 7) & 1)
-            cad_ui_planned(p, (double)step * p->step_beats, p->step_beats, k);
+    const double start = (double)sl->step * p->step_beats;
+    /* Notes held into the slot: on to their first event in it (their
+     * note-off), or through the slot. */
+    for (int k = 0; k < 128; k++) {
+        if (!u->held[k])
+            continue;
+        int j = next_of(sl, 0, k);
+        double end = j < 0 ? p->step_beats : sl->ev[j].beat;
+        if (end > 0)
+            cad_ui_planned(p, start, end, k);
+        u->held[k] = j < 0;
+    }
+    /* Notes struck in it: on to their note-off, or held on. */
+    for (int i = 0; i < sl->n; i++) {
+        const cad_note_msg *on = &sl->ev[i];
+        if (on->kind != CAD_EVENT_NOTE_ON)
+            continue;
+        int j = next_of(sl, i + 1, on->pitch);
+        double end = j < 0 ? p->step_beats : sl->ev[j].beat;
+        if (end > on->beat)
+            cad_ui_planned(p, start + on->beat, end - on->beat, on->pitch);
+        u->held[on->pitch & 127] = j < 0;
+    }
 }
 
 void cad_ui_replan(struct cad_plugin *p)
 {
+    memset(p->ui.held, 0, sizeof p->ui.held);
     cad_ui_rec r = {.kind = 2};
     push(&p->ui, &r);
 }
@@ -149,7 +184,7 @@ static int write_rec(cad_plugin *p, uint32_t off, const cad_ui_rec *r)
 static int write_transport(cad_plugin *p, uint32_t off)
 {
     const cad_ui_out *u = &p->ui;
-    const cad_clock *k = clock_of(p);
+    const cad_clock *k = cad_active_clock(p);
     LV2_Atom_Forge *f = &p->forge;
     LV2_Atom_Forge_Frame obj;
     double bar = p->c.mode == CAD_MODE_FOLLOW

@@ -33,20 +33,25 @@ typedef struct {
     cad_ui_rec queue[CAD_UI_QUEUE];
     int head, count;
     int64_t last_transport; /* frame of the last Transport sent */
+    uint8_t held[128];      /* keys a planned note holds at the end of the
+                               last slot announced (slots come in order) */
     int last_rolling;
 } cad_ui_out;
 
 struct cad_plugin; /* cad_plugin.h */
+struct cad_slot;
 
 void cad_ui_init(cad_ui_out *u, LV2_URID_Map *map);
 /* 1 if `otype` was a UI message (CAD_UI_ON / CAD_UI_OFF), now handled. */
 int cad_ui_message(struct cad_plugin *p, LV2_URID otype);
 /* Hooks: a note on (velocity > 0) or off went out at `off` in this block;
- * a step's notes arrived from the worker; planned notes were dropped. */
+ * a slot's notes arrived from the worker, the slots in order (a note is
+ * planned slot by slot, as a piano roll's held key was, up to its
+ * note-off); planned notes were dropped. */
 void cad_ui_played(struct cad_plugin *p, uint32_t off, int pitch, int velocity);
 void cad_ui_planned(struct cad_plugin *p, double beat, double length, int pitch);
-void cad_ui_planned_step(struct cad_plugin *p, int64_t step,
-                         const uint8_t bits[16]);
+void cad_ui_planned_slot(struct cad_plugin *p,
+                         const struct cad_slot *sl);
 void cad_ui_replan(struct cad_plugin *p);
 /* Writes what is queued, and the transport now and then (end of run()). */
 void cad_ui_flush(struct cad_plugin *p, uint32_t n);

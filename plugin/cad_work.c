@@ -1,7 +1,9 @@
-/* cadenza.lv2, worker side: everything that allocates, reads files or runs
- * the LSTM. work() runs in the host's worker thread (or synchronously while
- * a host exports); work_response() runs in the audio thread and only moves
- * pointers and copies a few bytes. */
+/* cadenza.lv2, worker side: everything that allocates, reads files or
+ * composes (the voices' composers, model/compose/cad_compose.h). work()
+ * runs in the host's worker thread (or synchronously while a host
+ * exports); work_response() runs in the audio thread and only moves
+ * pointers and copies note events into their slots. The messages are in
+ * cad_worker_msg.h. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
 #endif
@@ -11,18 +13,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cad_gen.h" /* loading a model */
 #include "cad_plugin.h"
 
-/* ---- voices and sounds ------------------------------------------------ */
+/* ---- voices ------------------------------------------------------------ */
 
 void cad_voice_free(cad_voice *v)
 {
     if (!v)
         return;
-    cad_gen_free(v->gen[0]);
-    cad_gen_free(v->gen[1]);
+    cad_composer_free(v->comp[0]);
+    cad_composer_free(v->comp[1]);
+    cad_repr_free(v->repr);
     cad_model_free(v->model);
     free(v);
+}
+
+double cad_voice_slot_beats(const cad_voice *v, float bpm)
+{
+    if (!v->roll)
+        return CAD_WINDOW_BEATS;
+    double sb = cad_step_beats(v->step_beats, v->step_seconds, bpm);
+    if (!(sb > 0))
+        sb = 1.0;
+    return sb < 1.0 / 64 ? 1.0 / 64 : sb;
+}
+
+float cad_voice_bpm(const cad_voice *v, double qpm)
+{
+    int seconds = !(v->step_beats > 0) && v->step_seconds > 0;
+    return seconds && v->roll && qpm > 0 ? (float)qpm : 120.0f;
 }
 
 cad_voice *cad_voice_load(const char *path, const cad_params *p,
@@ -37,78 +57,133 @@ cad_voice *cad_voice_load(const char *path, const cad_params *p,
         cad_error_set(e, "%s: out of memory", path);
         return NULL;
     }
-    if (cad_model_load(path, &v->model, e) != 0) {
+    if (cad_model_load_any(path, &v->model, e) != 0) {
         free(v);
         return NULL;
     }
-    cad_model_get_info(v->model, &v->info);
-    /* The plugin speaks MIDI: a model whose keys fall outside 0..127 has
-     * nothing to play them on. */
-    if (v->info.n_keys < 1 || v->info.low_key < 0 ||
-        v->info.low_key + v->info.n_keys > 128) {
-        cad_error_set(e, "%s: keys %d..%d are not MIDI notes", path,
-                      v->info.low_key, v->info.low_key + v->info.n_keys - 1);
+    cad_model_info info;
+    cad_model_get_info(v->model, &info);
+    v->step_beats = info.step_beats;
+    v->step_seconds = info.step_seconds;
+    /* The tempo only shapes a piano roll timed in seconds, whose steps
+     * the composer times itself at the tempo of each call. */
+    if (cad_compose_repr(v->model, 120, &v->repr, e) != 0) {
+        cad_error_prefix(e, "%s: ", path);
         cad_voice_free(v);
         return NULL;
     }
-    /* A model whose frames are in seconds is played on a beat grid at the
-     * rate it was trained at if that was 120 quarter notes a minute. */
-    v->step_beats = v->info.step_beats > 0 ? v->info.step_beats
-                    : v->info.step_seconds > 0 ? v->info.step_seconds * 2.0
-                                               : 1.0;
-    if (v->step_beats < 1.0 / 64)
-        v->step_beats = 1.0 / 64;
     for (int i = 0; i < 2; i++) {
-        v->gen[i] = cad_gen_new(v->model, e);
-        if (!v->gen[i]) {
+        v->comp[i] = cad_composer_new(v->model, v->repr, e);
+        if (!v->comp[i]) {
             cad_error_prefix(e, "%s: ", path);
             cad_voice_free(v);
             return NULL;
         }
     }
+    v->roll = cad_composer_realtime(v->comp[0]);
+    /* Only performance events keep a velocity per note; every other
+     * representation plays at the velocity port's. */
+    v->own_velocity = !strcmp(v->repr->kind->name, "events");
     snprintf(v->path, sizeof v->path, "%s", path);
-    cad_gen_reset(v->gen[0]);
-    cad_rng_seed(&v->rng[0], p->seed);
+    cad_composer_reset(v->comp[0], p->seed);
     return v;
 }
 
-/* Samples one step from state `which` into MIDI note bits. */
-static void voice_sample(cad_voice *v, int which, const cad_params *p,
-                         cad_bits *out)
+static void constraints_of(const cad_params *p, cad_constraints *k)
 {
-    uint8_t allowed[128], frame[128];
-    int n = v->info.n_keys;
-    cad_sched_mask(p->key, p->scale, p->low, p->high, v->info.low_key, n,
-                   allowed);
-    cad_sample_params sp = {
-        .temperature = p->temperature,
-        .threshold = p->threshold,
-        .allowed = allowed,
-        .max_notes = p->max_notes,
-    };
-    cad_gen_sample(v->gen[which], &sp, &v->rng[which], frame);
-    memset(out, 0, sizeof *out);
-    for (int k = 0; k < n; k++)
-        if (frame[k] && allowed[k]) /* the mask is a promise: enforce it */
-            cad_bits_set(out, v->info.low_key + k);
+    cad_constraints_default(k);
+    k->temperature = p->temperature;
+    k->threshold = p->threshold;
+    k->max_notes = p->max_notes;
+    k->key = p->key;
+    k->scale = (cad_scale)p->scale;
+    k->low = p->low;
+    k->high = p->high;
+    k->bpm = p->bpm;
 }
 
-void cad_voice_prime(cad_voice *v, const cad_params *p, cad_bits *out)
+/* The worker's side of "never drop notes silently": a decoder's error
+ * goes to the status once; the voice then plays what it has. */
+static void voice_error(cad_voice *v, const cad_error *e, cad_error *report)
+{
+    if (v->failed || !report)
+        return;
+    cad_error_set(report, "%s: %s", v->path, e->msg);
+    v->failed = 1;
+}
+
+/* Composes composer `which`'s next slot into out (see "Slots" in
+ * cad_worker_msg.h): its events, at most CAD_SLOT_NOTES, each at its
+ * offset from the slot's start. Events beyond that wait in the
+ * composer's queue for the next slot, whose start they are played at. */
+static void voice_slot(cad_voice *v, int which, const cad_params *p,
+                       cad_slot *out, cad_error *report)
+{
+    cad_composer *c = v->comp[which];
+    cad_constraints k;
+    constraints_of(p, &k);
+    double sb = cad_voice_slot_beats(v, p->bpm);
+    double from = (double)v->slots[which] * sb;
+    double until = (double)(v->slots[which] + 1) * sb;
+    v->slots[which]++;
+    out->n = 0;
+    cad_event ev[CAD_MSG_NOTES_MAX];
+    /* Bounded: every round fills the slot further or ends it. */
+    for (;;) {
+        int room = CAD_SLOT_NOTES - out->n, n = 0;
+        if (room > CAD_MSG_NOTES_MAX)
+            room = CAD_MSG_NOTES_MAX;
+        cad_error e = {{0}};
+        int rc = cad_composer_advance(c, &k, until, ev, room, &n, &e);
+        if (rc < 0)
+            voice_error(v, &e, report);
+        for (int i = 0; i < n; i++) {
+            if (ev[i].pitch > 127)
+                continue;
+            double at = ev[i].beat - from;
+            out->ev[out->n++] = (cad_note_msg){
+                .beat = at > 0 ? (float)at : 0.0f, .kind = ev[i].kind,
+                .pitch = ev[i].pitch, .velocity = ev[i].velocity};
+        }
+        if (rc != 1 || n == 0 || out->n == CAD_SLOT_NOTES)
+            break;
+    }
+}
+
+/* The primed composer, reset to start a piece; returns which it is. */
+static int voice_open(cad_voice *v, const cad_params *p)
 {
     int w = 1 - v->live;
-    cad_gen_reset(v->gen[w]);
-    cad_rng_seed(&v->rng[w], p->seed);
-    for (int i = 0; i < CAD_OPEN_LEN; i++)
-        voice_sample(v, w, p, &out[i]);
+    cad_composer_reset(v->comp[w], p->seed);
+    v->slots[w] = 0;
+    return w;
 }
 
-static void voice_observe(cad_voice *v, const cad_bits *bits)
+void cad_voice_prime(cad_voice *v, const cad_params *p, cad_slot *out)
 {
-    uint8_t frame[128] = {0};
-    for (int k = 0; k < v->info.n_keys; k++)
-        frame[k] = (uint8_t)cad_bits_get(bits, v->info.low_key + k);
-    cad_gen_observe(v->gen[v->live], frame);
+    int w = voice_open(v, p);
+    for (int i = 0; i < CAD_OPEN_LEN; i++) {
+        voice_slot(v, w, p, &out[i], NULL);
+        out[i].step = i;
+        out[i].valid = 1;
+    }
 }
+
+/* Listen mode: the keys the player held during a slot, as the live
+ * composer's next step (piano rolls; the audio thread sends no other). */
+static void voice_observe(cad_voice *v, const cad_params *p,
+                          const cad_bits *bits)
+{
+    uint8_t keys[128];
+    for (int k = 0; k < 128; k++)
+        keys[k] = (uint8_t)cad_bits_get(bits, k);
+    cad_constraints k;
+    constraints_of(p, &k);
+    if (cad_composer_observe_keys(v->comp[v->live], &k, keys) == 0)
+        v->slots[v->live]++;
+}
+
+/* ---- sounds ------------------------------------------------------------ */
 
 void cad_sound_free(cad_sound *s)
 {
@@ -181,6 +256,31 @@ static LV2_Worker_Status respond_error(cad_plugin *p,
     return respond(rh, (uint32_t)(sizeof r.head + strlen(r.text) + 1), &r);
 }
 
+/* A slot's events as answers of up to CAD_MSG_NOTES_MAX, in order, the
+ * last one flagged (with `last` added); an empty slot is one answer. */
+static LV2_Worker_Status respond_slot(LV2_Worker_Respond_Function respond,
+                                      LV2_Worker_Respond_Handle rh,
+                                      const cad_msg *head, const cad_slot *sl,
+                                      uint32_t last)
+{
+    int i = 0;
+    do {
+        cad_msg_notes r;
+        r.head = *head;
+        r.n = (uint32_t)(sl->n - i < CAD_MSG_NOTES_MAX ? sl->n - i
+                                                       : CAD_MSG_NOTES_MAX);
+        memcpy(r.ev, sl->ev + i, r.n * sizeof *r.ev);
+        i += (int)r.n;
+        r.flags = i == sl->n ? CAD_NOTES_LAST | last : 0;
+        uint32_t size = (uint32_t)(offsetof(cad_msg_notes, ev) +
+                                   r.n * sizeof *r.ev);
+        LV2_Worker_Status st = respond(rh, size, &r);
+        if (st != LV2_WORKER_SUCCESS)
+            return st;
+    } while (i < sl->n);
+    return LV2_WORKER_SUCCESS;
+}
+
 LV2_Worker_Status cad_work(LV2_Handle h, LV2_Worker_Respond_Function respond,
                            LV2_Worker_Respond_Handle rh, uint32_t size,
                            const void *data)
@@ -195,25 +295,35 @@ LV2_Worker_Status cad_work(LV2_Handle h, LV2_Worker_Respond_Function respond,
 
     switch (m.type) {
     case CAD_MSG_GEN: {
-        voice_sample(v, v->live, &m.params, &m.bits);
-        m.type = CAD_MSG_FRAME;
-        return respond(rh, sizeof m, &m);
+        cad_slot sl;
+        voice_slot(v, v->live, &m.params, &sl, &e);
+        m.type = CAD_MSG_NOTES;
+        LV2_Worker_Status st = respond_slot(respond, rh, &m, &sl, 0);
+        return e.msg[0] ? respond_error(p, respond, rh, &e) : st;
     }
     case CAD_MSG_PRIME: {
-        cad_msg_opening r = {.head = m};
-        cad_voice_prime(v, &m.params, r.steps);
-        r.head.type = CAD_MSG_OPENING;
-        return respond(rh, sizeof r, &r);
+        /* Slot by slot, so that the worker's stack holds one slot. */
+        int w = voice_open(v, &m.params);
+        LV2_Worker_Status st = LV2_WORKER_SUCCESS;
+        m.type = CAD_MSG_OPENING;
+        for (int i = 0; i < CAD_OPEN_LEN && st == LV2_WORKER_SUCCESS; i++) {
+            cad_slot sl;
+            voice_slot(v, w, &m.params, &sl, &e);
+            m.step = i;
+            st = respond_slot(respond, rh, &m, &sl,
+                              i == CAD_OPEN_LEN - 1 ? CAD_OPENING_LAST : 0);
+        }
+        return e.msg[0] ? respond_error(p, respond, rh, &e) : st;
     }
     case CAD_MSG_START:
         v->live = 1 - v->live;
         return LV2_WORKER_SUCCESS;
     case CAD_MSG_RESET:
-        cad_gen_reset(v->gen[v->live]);
-        cad_rng_seed(&v->rng[v->live], m.params.seed);
+        cad_composer_reset(v->comp[v->live], m.params.seed);
+        v->slots[v->live] = 0;
         return LV2_WORKER_SUCCESS;
     case CAD_MSG_OBSERVE:
-        voice_observe(v, &m.bits);
+        voice_observe(v, &m.params, &m.bits);
         return LV2_WORKER_SUCCESS;
     case CAD_MSG_FREE_VOICE:
         cad_voice_free(v);
@@ -267,6 +377,27 @@ static void loads_push(cad_plugin *p, const cad_msg *m)
     p->loads[p->n_loads++] = *m;
 }
 
+/* Adds an answer's events to its slot; returns the answer's flags. */
+static uint32_t slot_add(cad_slot *s, const void *data, uint32_t size)
+{
+    const size_t ev_at = offsetof(cad_msg_notes, ev);
+    if (size < ev_at)
+        return 0;
+    uint32_t flags, n;
+    memcpy(&flags, (const char *)data + offsetof(cad_msg_notes, flags),
+           sizeof flags);
+    memcpy(&n, (const char *)data + offsetof(cad_msg_notes, n), sizeof n);
+    if (n > CAD_MSG_NOTES_MAX || size < ev_at + n * sizeof(cad_note_msg))
+        return 0;
+    if (n > (uint32_t)(CAD_SLOT_NOTES - s->n))
+        n = (uint32_t)(CAD_SLOT_NOTES - s->n); /* the worker sends no more */
+    memcpy(s->ev + s->n, (const char *)data + ev_at, n * sizeof *s->ev);
+    s->n += (int)n;
+    if (flags & CAD_NOTES_LAST)
+        s->valid = 1;
+    return flags;
+}
+
 LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
                                     const void *data)
 {
@@ -279,29 +410,40 @@ LV2_Worker_Status cad_work_response(LV2_Handle h, uint32_t size,
     const cad_msg *m = &mm;
 
     switch (m->type) {
-    case CAD_MSG_FRAME: {
-        /* Answers for steps already played, or from before a restart,
+    case CAD_MSG_NOTES: {
+        /* Answers for slots already played, or from before a restart,
          * are simply dropped. */
         if (m->id != p->epoch || m->step < p->next_step ||
             m->step >= p->next_step + CAD_RING)
             break;
         cad_slot *s = &p->ring[m->step & (CAD_RING - 1)];
-        s->step = m->step;
-        s->epoch = m->id;
-        s->valid = 1;
-        s->bits = m->bits;
-        cad_ui_planned_step(p, m->step, m->bits.b);
+        if (s->step != m->step || s->epoch != m->id) {
+            s->step = m->step;
+            s->epoch = m->id;
+            s->valid = 0;
+            s->n = 0;
+        }
+        if (slot_add(s, data, size) & CAD_NOTES_LAST)
+            cad_ui_planned_slot(p, s);
         break;
     }
-    case CAD_MSG_OPENING:
-        if (size >= sizeof(cad_msg_opening) && m->id == p->prime_id &&
-            m->ptr == p->prime_voice) {
-            memcpy(p->opening,
-                   (const char *)data + offsetof(cad_msg_opening, steps),
-                   sizeof p->opening);
+    case CAD_MSG_OPENING: {
+        if (m->id != p->prime_id || m->ptr != p->prime_voice ||
+            m->step < 0 || m->step >= CAD_OPEN_LEN)
+            break;
+        /* A newer PRIME's opening replaces the one held as it begins. */
+        if (p->opening_id == m->id)
+            break; /* complete already: a duplicate cannot happen */
+        if (m->step == 0 && p->opening[0].epoch != m->id)
+            for (int i = 0; i < CAD_OPEN_LEN; i++)
+                p->opening[i] = (cad_slot){.step = i, .epoch = m->id};
+        cad_slot *s = &p->opening[m->step];
+        if (s->epoch != m->id)
+            break; /* its first slot was missed: wait for the next PRIME */
+        if (slot_add(s, data, size) & CAD_OPENING_LAST)
             p->opening_id = m->id;
-        }
         break;
+    }
     case CAD_MSG_MODEL:
         loads_push(p, m);
         break;

@@ -104,9 +104,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate,
     cad_params_from(p, &p->c, &params);
     p->voice = cad_voice_load(path, &params, &e);
     if (p->voice) {
-        p->step_beats = p->voice->step_beats;
+        cad_set_grid(p);
+        params.bpm = p->slot_bpm;
         /* Prime the first opening now, so a host that starts rolling in
-         * its very first cycle hears the first step on time. */
+         * its very first cycle hears the first slot on time. */
         cad_voice_prime(p->voice, &params, p->opening);
         p->prime_id = p->opening_id = 1;
         p->prime_voice = p->voice;

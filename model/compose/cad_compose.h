@@ -22,12 +22,13 @@
  * Real time: for models whose steps are piano-roll frames, reset,
  * observe_keys and advance never allocate, and an advance runs no more
  * model steps than lie before until_beat, stopping early when `out` is
- * full (the plugin asks for a step or a block at a time). Other
+ * full (the plugin's worker asks for a slot of beats at a time). Other
  * representations are decoded through their kind's whole-sequence
  * decoder, which allocates and may look ahead of until_beat until a note
  * is settled (cad_composer_realtime says which case a composer is in);
- * the plugin plays only the former. cad_composer_prime encodes a score,
- * and allocates: it is for the command, not for a real-time thread.
+ * the plugin calls advance only in its worker, so it plays both.
+ * cad_composer_prime encodes a score, and allocates: it is for the
+ * command, not for a real-time thread.
  *
  * This layer sees base, io, nn and music, and no BLAS: the plugin links
  * it (cad_compose_dep in model/meson.build). */

@@ -10,6 +10,13 @@
  *                relocation, a stop, MIDI input, a full worker queue
  *   listen       listen-and-continue answers after the player pauses
  *   state        save/restore through lilv into fresh temporary dirs
+ *   repr MODEL…  models of other representations than the piano roll
+ *                (test_repr.sh trains them): each plays notes, the same
+ *                at blocks of 64 and 1024, at their own frames within a
+ *                slot, all released at a stop; listen mode says it needs
+ *                a piano roll and composes
+ *   seconds MODEL  a piano roll timed in seconds plays its steps at the
+ *                host's tempo
  * Needs LV2_PATH pointing at the staged install (run_installed.sh) and a
  * General MIDI soundfont installed (Debian: fluid-soundfont-gm). */
 #ifndef _GNU_SOURCE
@@ -688,6 +695,135 @@ static void test_state(void)
     free(dir);
 }
 
+/* ---- other representations ----------------------------------------------- */
+
+/* Plays `model` from PRE at `bpm` in blocks of `block` until a stop at
+ * 10 s, then 2 s more; in `mode` (0 follow, 2 listen at the tempo port). */
+static cad_host *play_model(const char *model, uint32_t block, int mode,
+                            double bpm)
+{
+    cad_host *h = cad_host_new(RATE, CAD_PLUGIN_URI);
+    if (!h)
+        return NULL;
+    cad_host_patch_set(h, 0, "model", model);
+    cad_host_set(h, "mode", (float)mode);
+    cad_host_set(h, "tempo", (float)bpm);
+    cad_host_transport(h, PRE, 1, bpm, 0.0);
+    cad_host_transport(h, (int64_t)(10 * RATE), 0, bpm, 0.0);
+    const int64_t end = (int64_t)(12 * RATE);
+    while (cad_host_now(h) < end) {
+        int64_t left = end - cad_host_now(h);
+        cad_host_run(h, left < block ? (uint32_t)left : block);
+    }
+    return h;
+}
+
+static void test_repr(int n, char **models)
+{
+    CHECK(n > 0);
+    const int64_t stop = (int64_t)(10 * RATE);
+    /* A slot of a quarter of a beat at 120 bpm, from PRE. */
+    const int64_t slot = (int64_t)(RATE / 8);
+    int between = 0;
+    for (int i = 0; i < n; i++) {
+        cad_host *a = play_model(models[i], 64, 0, 120);
+        cad_host *b = play_model(models[i], 1024, 0, 120);
+        CHECK(a && b);
+        if (!a || !b) {
+            cad_host_free(a);
+            cad_host_free(b);
+            continue;
+        }
+        const cad_host_rec *r = cad_host_rec_get(a);
+        int on = count_on(r, 0, stop), off_grid = 0, held[128] = {0};
+        int unpaired = 0, late = 0;
+        for (size_t j = 0; j < r->n_midi; j++) {
+            const cad_host_midi *m = &r->midi[j];
+            if (is_on(m)) {
+                off_grid += (m->frame - PRE) % slot != 0;
+                late += m->frame > stop;
+                held[m->msg[1]]++;
+            } else if (is_off(m)) {
+                unpaired += held[m->msg[1]] == 0;
+                if (held[m->msg[1]] > 0)
+                    held[m->msg[1]]--;
+            }
+        }
+        int stuck = 0;
+        for (int k = 0; k < 128; k++)
+            stuck += held[k];
+        printf("repr: %s: %d note-ons (%d between slot starts), "
+               "%d distinct pitches, rms %.4f; blocks of 64 and 1024: %s; "
+               "status '%s'\n",
+               models[i], on, off_grid, distinct_pitches(r, 0, stop),
+               rms(r, 0, (size_t)stop),
+               same_output(r, cad_host_rec_get(b)) ? "the same"
+                                                   : "DIFFERENT",
+               r->last_status);
+        CHECK(!strcmp(r->last_model, models[i]));
+        CHECKF(r->last_status[0] == 0, "status: %s", r->last_status);
+        CHECKF(on >= 8, "%d note-ons", on);
+        /* (performance events keep the velocities a tiny model chose) */
+        CHECK(rms(r, 0, (size_t)stop) > 1e-4);
+        CHECKF(same_output(r, cad_host_rec_get(b)),
+               "%s: blocks of 64 and 1024 differ", models[i]);
+        CHECKF(stuck == 0 && unpaired == 0 && late == 0,
+               "%d notes held after the stop, %d note-offs of no note, "
+               "%d note-ons after it", stuck, unpaired, late);
+        between += off_grid;
+        cad_host_free(a);
+        cad_host_free(b);
+    }
+    /* Notes and events are timed finer than a slot: run() plays them at
+     * their own frames, not on the slots' grid. */
+    CHECKF(between > 0, "every note-on on a slot's start");
+    /* Listen mode needs a piano roll: with another model it says so and
+     * composes all the same. */
+    cad_host *h = play_model(models[0], 512, 2, 120);
+    CHECK(h != NULL);
+    if (h) {
+        const cad_host_rec *r = cad_host_rec_get(h);
+        printf("repr: listen mode with %s: %d note-ons, status '%s'\n",
+               models[0], count_on(r, 0, stop), r->last_status);
+        CHECK(strstr(r->last_status, "piano-roll") != NULL);
+        CHECK(count_on(r, 0, stop) >= 8);
+    }
+    cad_host_free(h);
+}
+
+/* A piano roll timed in seconds (the shipped model with 0.3 s frames,
+ * test_repr.sh) at 100 bpm: its steps last 0.3 s at the host's tempo, a
+ * half beat (14400 frames), not the 0.6 beat they made at 120 bpm. */
+static void test_seconds(const char *model)
+{
+    CHECK(model != NULL);
+    if (!model)
+        return;
+    const int64_t stop = (int64_t)(10 * RATE), step = (int64_t)(0.3 * RATE);
+    cad_host *a = play_model(model, 64, 0, 100);
+    cad_host *b = play_model(model, 1024, 0, 100);
+    CHECK(a && b);
+    if (a && b) {
+        const cad_host_rec *r = cad_host_rec_get(a);
+        int off_grid = 0;
+        for (size_t j = 0; j < r->n_midi; j++) {
+            int64_t d = (r->midi[j].frame - PRE) % step;
+            off_grid += is_on(&r->midi[j]) && d > 1 && d < step - 1;
+        }
+        int same = same_output(r, cad_host_rec_get(b));
+        printf("seconds: %d note-ons at 100 bpm, %d off the 0.3 s grid; "
+               "blocks of 64 and 1024: %s; status '%s'\n",
+               count_on(r, 0, stop), off_grid,
+               same ? "the same" : "DIFFERENT", r->last_status);
+        CHECK(!strcmp(r->last_model, model));
+        CHECK(count_on(r, 0, stop) >= 8);
+        CHECKF(off_grid == 0, "%d note-ons off the grid", off_grid);
+        CHECK(same);
+    }
+    cad_host_free(a);
+    cad_host_free(b);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "render";
@@ -704,6 +840,10 @@ int main(int argc, char **argv)
         test_listen();
     else if (!strcmp(what, "state"))
         test_state();
+    else if (!strcmp(what, "repr"))
+        test_repr(argc - 2, argv + 2);
+    else if (!strcmp(what, "seconds"))
+        test_seconds(argc > 2 ? argv[2] : NULL);
     else {
         fprintf(stderr, "unknown test %s\n", what);
         return 2;

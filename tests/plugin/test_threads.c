@@ -13,7 +13,10 @@
  * last model asked for is the one in use, nothing allocates or locks in the
  * audio thread, no answer is lost, and no note is left on after the stop.
  * Built with -fsanitize=thread (scripts/test, build-tsan), this is the test
- * that shows a data race between the plugin's two threads. */
+ * that shows a data race between the plugin's two threads.
+ *   test_threads threads [MODEL_B]
+ * MODEL_B (test_repr.sh: a model of another representation) takes turns
+ * with the shipped model instead of a copy of it. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -101,7 +104,7 @@ static void run_until(cad_host *h, int64_t end, int *k)
     }
 }
 
-static void test_threads(void)
+static void test_threads(const char *other)
 {
     cad_rt_init();
     char dir[] = "/tmp/cadenza-threads-XXXXXX";
@@ -111,7 +114,7 @@ static void test_threads(void)
     snprintf(model_a, sizeof model_a, "%s/default.safetensors",
              bundle ? bundle : ".");
     snprintf(model_b, sizeof model_b, "%s/other.safetensors", dir);
-    CHECK(cad_host_copy_file(model_a, model_b) == 0);
+    CHECK(cad_host_copy_file(other ? other : model_a, model_b) == 0);
 
     cad_host *h = cad_host_new(RATE, CAD_PLUGIN_URI);
     CHECK(h != NULL);
@@ -180,7 +183,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "LV2_PATH/CAD_BUNDLE not set: run through "
                         "run_installed.sh\n");
     if (!strcmp(what, "threads"))
-        test_threads();
+        test_threads(argc > 2 ? argv[2] : NULL);
     else {
         fprintf(stderr, "unknown test %s\n", what);
         return 2;
