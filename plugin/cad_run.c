@@ -70,6 +70,12 @@ void cad_params_from(const cad_plugin *p, const cad_controls *c,
     out->low = c->low;
     out->high = c->high;
     out->bpm = 120.0f; /* the voice's own: cad_voice_bpm */
+    /* the host's metre, in whole numbers as a time signature is written */
+    int num = (int)lround(p->host_bpb), den = (int)lround(p->host_unit);
+    int ok = num >= 1 && num <= 32 && (den == 1 || den == 2 || den == 4 ||
+                                      den == 8 || den == 16 || den == 32);
+    out->metre_num = ok ? num : 4;
+    out->metre_den = ok ? den : 4;
 }
 
 /* ---- talking to the worker ------------------------------------------------ */

@@ -85,6 +85,10 @@ typedef struct {
     float temperature, threshold;
     float bpm;     /* the tempo of a model timed in seconds, else 120 */
     int32_t max_notes, key, scale, low, high;
+    int32_t metre_num, metre_den; /* the host's time signature: a model
+                                     with the metre option is told where
+                                     in the bar it is, taking the piece's
+                                     start as a bar line */
 } cad_params;
 
 /* One note event of a slot. */
