@@ -224,8 +224,26 @@ void cad_resync(cad_plugin *p, int64_t frame);
 void cad_set_grid(cad_plugin *p);
 void cad_request_load(cad_plugin *p, int which, const char *path,
                       int64_t frame);
-void cad_install_voice(cad_plugin *p, cad_voice *v);
-void cad_install_sound(cad_plugin *p, cad_sound *s);
+/* Keeps the opening in step with the parameters in force (asks the
+ * worker for a new one when they change). */
+void cad_maybe_prime(cad_plugin *p);
+
+/* cad_install.c: a loaded model or soundfont put in place, the one way
+ * for instantiate, restore() and run(); the caller says where it is, which
+ * decides what may be done there (cad_install.c says what and why). */
+typedef enum {
+    CAD_INSTALL_INSTANTIATE,
+    CAD_INSTALL_RESTORE, /* never while run() runs */
+    CAD_INSTALL_RUN,     /* the audio thread: real-time safe */
+} cad_install_how;
+/* v (not NULL) becomes the voice; the one playing and any waiting for
+ * its restart are let go. */
+void cad_install_voice(cad_plugin *p, cad_voice *v, cad_install_how how);
+/* s (not NULL) becomes the sound; the one playing, its spare and any
+ * waiting for its frame are let go. */
+void cad_install_sound(cad_plugin *p, cad_sound *s, cad_install_how how);
+/* Asks the worker for a spare synth of the soundfont in use. */
+void cad_request_spare(cad_plugin *p);
 
 /* cad_slots.c: a slot's events at their frames */
 void cad_due_clear(cad_plugin *p);

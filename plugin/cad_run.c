@@ -147,12 +147,6 @@ void cad_request_load(cad_plugin *p, int which, const char *path,
     p->load_at[which] = at;
 }
 
-static void request_spare(cad_plugin *p)
-{
-    if (p->sound && p->sound->path[0])
-        memcpy(p->load_path[2], p->sound->path, strlen(p->sound->path) + 1);
-}
-
 /* As playing starts: a synth that has never played, or at least a fresh
  * 64-frame block of the old one. */
 static void fresh_synth(cad_plugin *p)
@@ -169,7 +163,7 @@ static void fresh_synth(cad_plugin *p)
     cad_synth_program(p->sound->synth, CAD_INPUT_CHANNEL, p->c.program);
     cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = old};
     cad_outbox_push(p, &f);
-    request_spare(p);
+    cad_request_spare(p);
 }
 
 /* The voice the next opening is for: the loaded one waiting, if any. */
@@ -178,8 +172,7 @@ static cad_voice *prime_target(const cad_plugin *p)
     return p->voice_armed ? p->voice_next : p->voice;
 }
 
-/* Keeps the opening in step with the parameters in force. */
-static void maybe_prime(cad_plugin *p)
+void cad_maybe_prime(cad_plugin *p)
 {
     cad_voice *v = prime_target(p);
     if (!v)
@@ -431,7 +424,7 @@ static void do_step(cad_plugin *p, int64_t frame)
     p->next_frame =
         cad_clock_frame_of(k, (double)(s + 1) * p->step_beats, frame + 1);
     request_frames(p, s);
-    maybe_prime(p);
+    cad_maybe_prime(p);
 }
 
 /* A time:Position from the host at `frame`. */
@@ -593,54 +586,6 @@ static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
 
 /* ---- swaps ------------------------------------------------------------------ */
 
-void cad_install_sound(cad_plugin *p, cad_sound *s)
-{
-    cad_sound *old = p->sound;
-    p->sound = s;
-    if (s && s->synth) {
-        /* Put the new synth's 64-frame grid where the old one's was, so
-         * a swap does not move note timing by a fraction of a block. */
-        float l[64], r[64];
-        if (p->synth_phase > 0)
-            cad_synth_render(s->synth, p->synth_phase, l, r);
-        cad_synth_program(s->synth, CAD_GEN_CHANNEL, p->c.program);
-        cad_synth_program(s->synth, CAD_INPUT_CHANNEL, p->c.program);
-        for (int k = 0; k < 128; k++) {
-            if (p->gen_notes.on[k])
-                cad_synth_note_on(s->synth, CAD_GEN_CHANNEL, k,
-                                  p->gen_vel[k] ? p->gen_vel[k]
-                                                : p->c.velocity);
-            if (p->in_notes.on[k])
-                cad_synth_note_on(s->synth, CAD_INPUT_CHANNEL, k,
-                                  p->c.velocity);
-        }
-    }
-    if (old) {
-        cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = old};
-        cad_outbox_push(p, &f);
-    }
-    if (p->spare) {
-        cad_msg f = {.type = CAD_MSG_FREE_SOUND, .ptr = p->spare};
-        cad_outbox_push(p, &f);
-        p->spare = NULL;
-    }
-    request_spare(p);
-    p->notify_sound = 1;
-}
-
-void cad_install_voice(cad_plugin *p, cad_voice *v)
-{
-    cad_voice *old = p->voice;
-    p->voice = v;
-    cad_set_grid(p);
-    if (old) {
-        cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old};
-        cad_outbox_push(p, &f);
-    }
-    p->prime_forced = 1;
-    p->notify_model = 1;
-}
-
 /* The oldest answered load, its frame come: it replaces whatever of its
  * kind still waits (a newer choice wins), and is taken up from there. */
 static void take_load(cad_plugin *p)
@@ -670,17 +615,14 @@ static void take_load(cad_plugin *p)
 static void take_voice(cad_plugin *p, int64_t frame)
 {
     if (!p->playing || !p->voice) {
-        cad_voice *v = p->voice_next;
-        p->voice_next = NULL;
-        cad_install_voice(p, v);
-        maybe_prime(p);
+        cad_install_voice(p, p->voice_next, CAD_INSTALL_RUN);
         if (p->playing)
             cad_resync(p, frame);
         return;
     }
     p->voice_armed = 1;
     p->notify_model = 1;
-    maybe_prime(p);
+    cad_maybe_prime(p);
     restart_later(p, frame);
 }
 
@@ -731,7 +673,7 @@ static void block_start(cad_plugin *p)
         p->prime_id != 0 && p->opening_id != p->prime_id)
         p->prime_forced = 1;
     if (!p->playing)
-        maybe_prime(p);
+        cad_maybe_prime(p);
 }
 
 void cad_run(LV2_Handle h, uint32_t n)
@@ -779,9 +721,7 @@ void cad_run(LV2_Handle h, uint32_t n)
         if (pos < n && p->n_loads && p->loads[0].step <= frame) {
             take_load(p);
         } else if (pos < n && p->sound_next && p->sound_next_at <= frame) {
-            cad_sound *s = p->sound_next;
-            p->sound_next = NULL;
-            cad_install_sound(p, s);
+            cad_install_sound(p, p->sound_next, CAD_INSTALL_RUN);
         } else if (pos < n && p->voice_next && !p->voice_armed &&
                    p->voice_next_at <= frame) {
             take_voice(p, frame);

@@ -4,7 +4,8 @@
  * themselves.
  *
  * Restore loads the model and the soundfont right here, synchronously,
- * and installs them. The plugin does not declare state:threadSafeRestore,
+ * and installs them (cad_install.c, which primes the opening and loads the
+ * spare synth here too). The plugin does not declare state:threadSafeRestore,
  * so by the state extension's rules the host never calls restore() while
  * run() runs, and restore() may block. It never hands the load to the
  * host's worker, even when restore() is given a work:schedule: jalv 1.6.6
@@ -81,32 +82,7 @@ static void load_here(cad_plugin *p, int which, const char *path)
         cad_params_from(p, &p->c, &params);
         cad_voice *v = cad_voice_load(path, &params, &e);
         if (v) {
-            /* The old voices go to the worker to be freed, behind the
-             * requests naming them that may still wait in the outbox (a
-             * host that refused some) or in the host's queue: freeing
-             * them here left those pointing at freed memory (found by
-             * fuzz_state). */
-            cad_voice *old[2] = {p->voice_next, p->voice};
-            for (int i = 0; i < 2; i++) {
-                if (old[i]) {
-                    cad_msg f = {.type = CAD_MSG_FREE_VOICE, .ptr = old[i]};
-                    cad_outbox_push(p, &f);
-                }
-            }
-            p->voice_next = NULL;
-            p->voice_armed = 0;
-            p->voice = v;
-            cad_set_grid(p);
-            params.bpm = p->slot_bpm;
-            cad_voice_prime(v, &params, p->opening);
-            p->prime_id++;
-            if (p->prime_id == 0)
-                p->prime_id = 1;
-            p->opening_id = p->prime_id;
-            p->prime_voice = v;
-            p->prime_params = params;
-            p->prime_forced = 0;
-            p->notify_model = 1;
+            cad_install_voice(p, v, CAD_INSTALL_RESTORE);
             lv2_log_note(&p->logger, "cadenza: restored %s\n", path);
             /* Not cad_resync() here: it sends the note offs, and outside
              * run() there is no output buffer to send them to (the last
@@ -118,16 +94,7 @@ static void load_here(cad_plugin *p, int which, const char *path)
     } else {
         cad_sound *s = cad_sound_load(p->rate, path, &e);
         if (s) {
-            cad_sound_free(p->sound);
-            cad_sound_free(p->sound_next);
-            cad_sound_free(p->spare);
-            p->sound_next = NULL;
-            p->sound = s;
-            p->spare = cad_sound_load(p->rate, path, &e);
-            p->synth_phase = 0;
-            cad_synth_program(s->synth, CAD_GEN_CHANNEL, p->c.program);
-            cad_synth_program(s->synth, CAD_INPUT_CHANNEL, p->c.program);
-            p->notify_sound = 1;
+            cad_install_sound(p, s, CAD_INSTALL_RESTORE);
             lv2_log_note(&p->logger, "cadenza: restored %s\n", path);
         }
     }

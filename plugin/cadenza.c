@@ -4,7 +4,8 @@
  * This file is the plugin's life cycle: instantiate (which, being allowed
  * to block, loads the default model and soundfont so the synth is ready
  * before the first run()), port connection, cleanup and the descriptor.
- * run() is in cad_run.c, the worker in cad_work.c, state in cad_state.c. */
+ * run() is in cad_run.c, the worker in cad_work.c, state in cad_state.c,
+ * and putting a loaded model or soundfont in place in cad_install.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,30 +103,20 @@ static LV2_Handle instantiate(const LV2_Descriptor *d, double rate,
                                                                      : "");
     cad_params params;
     cad_params_from(p, &p->c, &params);
-    p->voice = cad_voice_load(path, &params, &e);
-    if (p->voice) {
-        cad_set_grid(p);
-        params.bpm = p->slot_bpm;
-        /* Prime the first opening now, so a host that starts rolling in
-         * its very first cycle hears the first slot on time. */
-        cad_voice_prime(p->voice, &params, p->opening);
-        p->prime_id = p->opening_id = 1;
-        p->prime_voice = p->voice;
-        p->prime_params = params;
-    } else {
+    cad_voice *v = cad_voice_load(path, &params, &e);
+    if (v)
+        cad_install_voice(p, v, CAD_INSTALL_INSTANTIATE);
+    else
         lv2_log_warning(&p->logger, "cadenza: no default model: %s\n", e.msg);
-    }
 
-    const char *sf = cad_synth_default_soundfont();
-    p->sound = cad_sound_load(p->rate, sf, &e);
-    if (!p->sound) {
+    cad_sound *s = cad_sound_load(p->rate, cad_synth_default_soundfont(), &e);
+    if (!s) {
         lv2_log_warning(&p->logger, "cadenza: %s; composing in silence\n",
                         e.msg);
-        p->sound = cad_sound_load(p->rate, NULL, &e);
-    } else if (p->sound->path[0]) {
-        /* FluidSynth shares the sample data: the spare costs little. */
-        p->spare = cad_sound_load(p->rate, sf, &e);
+        s = cad_sound_load(p->rate, NULL, &e);
     }
+    if (s)
+        cad_install_sound(p, s, CAD_INSTALL_INSTANTIATE);
     return p;
 }
 
