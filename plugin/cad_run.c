@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cad_atom_check.h"
 #include "cad_plugin.h"
 #include "cad_out.h"
 #include "cad_scale.h"
@@ -545,23 +546,6 @@ static void on_midi(cad_plugin *p, const uint8_t *msg, uint32_t size,
     }
 }
 
-/* Hosts pass on whatever a UI sends, and lv2_atom_object_get trusts every
- * size it meets: an object too short for its header, or with a property
- * that runs past the object's end, would have us read past the event
- * (found by fuzz_atoms). Such an object is ignored whole. */
-static int object_ok(const LV2_Atom *a)
-{
-    if (a->size < sizeof(LV2_Atom_Object_Body))
-        return 0;
-    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)a;
-    const uint8_t *end = (const uint8_t *)LV2_ATOM_BODY_CONST(a) + a->size;
-    LV2_ATOM_OBJECT_FOREACH (obj, prop) {
-        size_t room = (size_t)(end - (const uint8_t *)prop);
-        if (room < sizeof *prop || prop->value.size > room - sizeof *prop)
-            return 0;
-    }
-    return 1;
-}
 
 static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
 {
@@ -570,7 +554,7 @@ static void on_event(cad_plugin *p, const LV2_Atom_Event *ev, uint32_t off)
     if (ev->body.type == u->midi_Event) {
         on_midi(p, LV2_ATOM_BODY_CONST(&ev->body), ev->body.size, off);
     } else if ((ev->body.type == u->atom_Object ||
-                ev->body.type == u->atom_Blank) && object_ok(&ev->body)) {
+                ev->body.type == u->atom_Blank) && cad_atom_object_ok(&ev->body)) {
         /* atom:Blank is deprecated but still what Carla 2.5 sends its
          * transport as (issue 9): both are objects, laid out alike. */
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;

@@ -8,6 +8,8 @@
 #include "lv2/patch/patch.h"
 #include "lv2/ui/ui.h"
 
+#include "cad_atom_check.h"
+
 void cad_ui_uris_map(cad_ui_uris *u, LV2_URID_Map *map)
 {
 #define MAP(field, uri) u->field = map->map(map->handle, uri)
@@ -74,21 +76,6 @@ static int to_int(double v)
     return v < -1e6 ? -1000000 : v > 1e6 ? 1000000 : (int)v;
 }
 
-/* Every property lies within the object (a host passes on whatever it
- * got; lv2_atom_object_get trusts the sizes it meets). */
-static int object_ok(const LV2_Atom *a)
-{
-    if (a->size < sizeof(LV2_Atom_Object_Body))
-        return 0;
-    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)a;
-    const uint8_t *end = (const uint8_t *)LV2_ATOM_BODY_CONST(a) + a->size;
-    LV2_ATOM_OBJECT_FOREACH (obj, prop) {
-        size_t room = (size_t)(end - (const uint8_t *)prop);
-        if (room < sizeof *prop || prop->value.size > room - sizeof *prop)
-            return 0;
-    }
-    return 1;
-}
 
 /* A string body, NUL-terminated within its size, or NULL. */
 static const char *string_of(const cad_ui_uris *u, const LV2_Atom *a)
@@ -131,7 +118,7 @@ int cad_ui_msg_apply(const cad_ui_uris *u, cad_ui_state *s,
                      const LV2_Atom *a, double now)
 {
     if ((a->type != u->atom_Object && a->type != u->atom_Blank) ||
-        !object_ok(a))
+        !cad_atom_object_ok(a))
         return 0;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)a;
     LV2_URID t = obj->body.otype;
