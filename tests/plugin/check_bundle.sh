@@ -6,7 +6,9 @@ bundle="$CAD_BUNDLE"
 status=0
 for f in manifest.ttl cadenza.ttl default.safetensors nottingham.safetensors \
          preset-chorale-organ.ttl \
-         preset-folk-fiddle.ttl preset-calm-piano.ttl cadenza.so; do
+         preset-folk-fiddle.ttl preset-calm-piano.ttl preset-piano-notes.ttl \
+         preset-piano-events.ttl piano-notes.safetensors piano-events.safetensors \
+         cadenza.so; do
     if [ ! -e "$bundle/$f" ]; then
         echo "not installed: $bundle/$f" >&2
         status=1

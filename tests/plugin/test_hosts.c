@@ -306,10 +306,15 @@ static void test_restore(void)
 
 static const char *preset_names[] = {"preset-folk-fiddle",
                                      "preset-calm-piano",
-                                     "preset-chorale-organ"};
+                                     "preset-chorale-organ",
+                                     "preset-piano-notes",
+                                     "preset-piano-events"};
 static const char *preset_models[] = {"/nottingham.safetensors",
                                       "/default.safetensors",
-                                      "/default.safetensors"};
+                                      "/default.safetensors",
+                                      "/piano-notes.safetensors",
+                                      "/piano-events.safetensors"};
+#define N_PRESETS 5
 
 static void set_port(const char *symbol, void *ud, const void *value,
                      uint32_t size, uint32_t type)
@@ -403,7 +408,7 @@ static void test_presets(void)
                                          LV2_CORE__designation);
     LilvNode *freewheeling = lilv_new_uri(cad_host_world(h),
                                           LV2_CORE__freeWheeling);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < N_PRESETS; i++) {
         LilvState *st = preset(h, i);
         CHECK(st != NULL);
         port_list set = {.n = 0};
@@ -434,7 +439,7 @@ static void test_presets(void)
 
     /* Each preset in turn (what jalv's menu does): its own model, and its
      * SoundFont in place of one chosen in between. */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < N_PRESETS; i++) {
         cad_host_patch_set(h, cad_host_now(h), "soundfont", GM_FONT);
         run_for(h, 0.3);
         CHECK(!strcmp(cad_host_rec_get(h)->last_soundfont, GM_FONT));

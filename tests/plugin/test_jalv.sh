@@ -32,7 +32,7 @@ uri=urn:cadenza:lv2
     sleep 2
     echo presets
     sleep 1
-    for p in folk-fiddle calm-piano chorale-organ folk-fiddle; do
+    for p in folk-fiddle calm-piano chorale-organ piano-notes piano-events folk-fiddle; do
         echo "preset $uri#preset-$p"
         sleep 2
     done
@@ -49,8 +49,8 @@ fi
 # the one already loaded, so it is not loaded again).
 models=$(sed -n 's|^cadenza: restored .*/\([^/]*\.safetensors\)$|\1|p' "$work/jalv.log" | tr '\n' ' ')
 echo "models restored: $models"
-if [ "$models" != "nottingham.safetensors default.safetensors nottingham.safetensors " ]; then
-    echo "expected the folk, calm and folk presets' models" >&2
+if [ "$models" != "nottingham.safetensors default.safetensors piano-notes.safetensors piano-events.safetensors nottingham.safetensors " ]; then
+    echo "expected the folk, calm, notes, events and folk presets' models" >&2
     status=1
 fi
 # The folk preset's controls are in force at the end.
