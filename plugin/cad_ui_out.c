@@ -6,30 +6,14 @@
 void cad_ui_init(cad_ui_out *u, LV2_URID_Map *map)
 {
     memset(u, 0, sizeof *u);
-#define MAP(field, uri) u->field = map->map(map->handle, uri)
-    MAP(on, CAD_UI_ON);
-    MAP(off, CAD_UI_OFF);
-    MAP(played, CAD_UI_PLAYED);
-    MAP(planned, CAD_UI_PLANNED);
-    MAP(replan, CAD_UI_REPLAN);
-    MAP(transport, CAD_UI_TRANSPORT);
-    MAP(beat, CAD_UI_BEAT);
-    MAP(length, CAD_UI_LENGTH);
-    MAP(pitch, CAD_UI_PITCH);
-    MAP(velocity, CAD_UI_VELOCITY);
-    MAP(tempo, CAD_UI_TEMPO);
-    MAP(bar, CAD_UI_BAR);
-    MAP(rolling, CAD_UI_ROLLING);
-    MAP(step, CAD_UI_STEP);
-    MAP(section_key, CAD_UI_SECTION);
-#undef MAP
+cad_ui_keys_map(&u->key, map);
     u->section = -1;
 }
 
 int cad_ui_message(struct cad_plugin *p, LV2_URID otype)
 {
     cad_ui_out *u = &p->ui;
-    if (otype == u->on) {
+    if (otype == u->key.on) {
         /* A window that just opened knows nothing: the files in use, the
          * last status, and where we are, at the end of this run(). */
         u->open = 1;
@@ -59,7 +43,7 @@ int cad_ui_message(struct cad_plugin *p, LV2_URID otype)
         }
         return 1;
     }
-    if (otype == u->off) {
+    if (otype == u->key.off) {
         u->open = 0;
         u->count = 0;
         return 1;
@@ -157,23 +141,23 @@ static int write_rec(cad_plugin *p, uint32_t off, const cad_ui_rec *r)
     const cad_ui_out *u = &p->ui;
     LV2_Atom_Forge *f = &p->forge;
     LV2_Atom_Forge_Frame obj;
-    LV2_URID type = r->kind == 0   ? u->played
-                    : r->kind == 1 ? u->planned
-                                   : u->replan;
+    LV2_URID type = r->kind == 0   ? u->key.played
+                    : r->kind == 1 ? u->key.planned
+                                   : u->key.replan;
     if (!lv2_atom_forge_frame_time(f, off) ||
         !lv2_atom_forge_object(f, &obj, 0, type))
         return 0;
     int ok = 1;
     if (r->kind != 2)
-        ok = lv2_atom_forge_key(f, u->beat) &&
+        ok = lv2_atom_forge_key(f, u->key.beat) &&
              lv2_atom_forge_double(f, r->beat) &&
-             lv2_atom_forge_key(f, u->pitch) &&
+             lv2_atom_forge_key(f, u->key.pitch) &&
              lv2_atom_forge_int(f, r->pitch);
     if (ok && r->kind == 0)
-        ok = lv2_atom_forge_key(f, u->velocity) &&
+        ok = lv2_atom_forge_key(f, u->key.velocity) &&
              lv2_atom_forge_int(f, r->velocity);
     if (ok && r->kind == 1)
-        ok = lv2_atom_forge_key(f, u->length) &&
+        ok = lv2_atom_forge_key(f, u->key.length) &&
              lv2_atom_forge_double(f, r->length);
     if (!ok)
         return 0;
@@ -192,16 +176,16 @@ static int write_transport(cad_plugin *p, uint32_t off)
                      : 4.0;
     double qpm = cad_clock_rolling(k) ? k->qpm * k->speed : 0.0;
     if (!lv2_atom_forge_frame_time(f, off) ||
-        !lv2_atom_forge_object(f, &obj, 0, u->transport) ||
-        !lv2_atom_forge_key(f, u->beat) ||
+        !lv2_atom_forge_object(f, &obj, 0, u->key.transport) ||
+        !lv2_atom_forge_key(f, u->key.beat) ||
         !lv2_atom_forge_double(f, cad_clock_beat_at(k, p->now + off)) ||
-        !lv2_atom_forge_key(f, u->tempo) || !lv2_atom_forge_double(f, qpm) ||
-        !lv2_atom_forge_key(f, u->bar) || !lv2_atom_forge_double(f, bar) ||
-        !lv2_atom_forge_key(f, u->rolling) ||
+        !lv2_atom_forge_key(f, u->key.tempo) || !lv2_atom_forge_double(f, qpm) ||
+        !lv2_atom_forge_key(f, u->key.bar) || !lv2_atom_forge_double(f, bar) ||
+        !lv2_atom_forge_key(f, u->key.rolling) ||
         !lv2_atom_forge_bool(f, p->playing) ||
-        !lv2_atom_forge_key(f, u->step) ||
+        !lv2_atom_forge_key(f, u->key.step) ||
         !lv2_atom_forge_double(f, p->step_beats) ||
-        !lv2_atom_forge_key(f, u->section_key) ||
+        !lv2_atom_forge_key(f, u->key.section) ||
         !lv2_atom_forge_int(f, u->section))
         return 0;
     lv2_atom_forge_pop(f, &obj);

@@ -16,6 +16,8 @@
 #include "lv2/atom/atom.h"
 #include "lv2/urid/urid.h"
 
+#include "cad_ui_keys.h"
+
 #define CAD_UI_QUEUE 512 /* records waiting for room in events_out */
 
 typedef struct {
@@ -26,8 +28,7 @@ typedef struct {
 } cad_ui_rec;
 
 typedef struct {
-    LV2_URID on, off, played, planned, replan, transport, beat, length,
-        pitch, velocity, tempo, bar, rolling, step, section_key;
+    cad_ui_keys key;        /* the messages' URIDs */
     int open;               /* a window is listening */
     int section;            /* song-form section playing (0 = A), -1 none */
     cad_ui_rec queue[CAD_UI_QUEUE];

@@ -31,22 +31,8 @@ void cad_ui_uris_map(cad_ui_uris *u, LV2_URID_Map *map)
     MAP(model, CAD_PROP_MODEL);
     MAP(soundfont, CAD_PROP_SOUNDFONT);
     MAP(status, CAD_PROP_STATUS);
-    MAP(ui_on, CAD_UI_ON);
-    MAP(ui_off, CAD_UI_OFF);
-    MAP(played, CAD_UI_PLAYED);
-    MAP(planned, CAD_UI_PLANNED);
-    MAP(replan, CAD_UI_REPLAN);
-    MAP(transport, CAD_UI_TRANSPORT);
-    MAP(beat, CAD_UI_BEAT);
-    MAP(length, CAD_UI_LENGTH);
-    MAP(pitch, CAD_UI_PITCH);
-    MAP(velocity, CAD_UI_VELOCITY);
-    MAP(tempo, CAD_UI_TEMPO);
-    MAP(bar, CAD_UI_BAR);
-    MAP(rolling, CAD_UI_ROLLING);
-    MAP(step, CAD_UI_STEP);
-    MAP(section, CAD_UI_SECTION);
 #undef MAP
+    cad_ui_keys_map(&u->key, map);
 }
 
 /* A number of any of the atom number types; 0 if absent or not one. */
@@ -124,29 +110,29 @@ int cad_ui_msg_apply(const cad_ui_uris *u, cad_ui_state *s,
     LV2_URID t = obj->body.otype;
     if (t == u->patch_Set)
         return apply_set(u, s, obj);
-    if (t == u->replan) {
+    if (t == u->key.replan) {
         cad_ui_state_replan(s);
         return 1;
     }
     const LV2_Atom *beat = NULL, *length = NULL, *pitch = NULL,
                    *velocity = NULL, *tempo = NULL, *bar = NULL,
                    *rolling = NULL, *step = NULL, *section = NULL;
-    lv2_atom_object_get(obj, u->beat, &beat, u->length, &length, u->pitch,
-                        &pitch, u->velocity, &velocity, u->tempo, &tempo,
-                        u->bar, &bar, u->rolling, &rolling, u->step, &step,
-                        u->section, &section, 0);
+    lv2_atom_object_get(obj, u->key.beat, &beat, u->key.length, &length, u->key.pitch,
+                        &pitch, u->key.velocity, &velocity, u->key.tempo, &tempo,
+                        u->key.bar, &bar, u->key.rolling, &rolling, u->key.step, &step,
+                        u->key.section, &section, 0);
     double b, len, p, v, q, br, r, st, sec;
-    if (t == u->played && number(u, beat, &b) && number(u, pitch, &p) &&
+    if (t == u->key.played && number(u, beat, &b) && number(u, pitch, &p) &&
         number(u, velocity, &v)) {
         cad_ui_state_played(s, b, to_int(p), to_int(v));
         return 1;
     }
-    if (t == u->planned && number(u, beat, &b) && number(u, pitch, &p) &&
+    if (t == u->key.planned && number(u, beat, &b) && number(u, pitch, &p) &&
         number(u, length, &len)) {
         cad_ui_state_planned(s, b, len, to_int(p));
         return 1;
     }
-    if (t == u->transport && number(u, beat, &b) && number(u, tempo, &q)) {
+    if (t == u->key.transport && number(u, beat, &b) && number(u, tempo, &q)) {
         if (!number(u, bar, &br))
             br = s->bar;
         if (!number(u, rolling, &r))

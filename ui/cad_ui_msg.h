@@ -6,15 +6,15 @@
 #include "lv2/atom/forge.h"
 #include "lv2/urid/urid.h"
 
+#include "cad_ui_keys.h"
 #include "cad_ui_state.h"
 
 typedef struct {
     LV2_URID atom_Object, atom_Blank, atom_Path, atom_String, atom_URID,
         atom_Double, atom_Float, atom_Int, atom_Long, atom_Bool,
         atom_eventTransfer, patch_Set, patch_Get, patch_property, patch_value,
-        model, soundfont, status, ui_on, ui_off, played, planned, replan,
-        transport, beat, length, pitch, velocity, tempo, bar, rolling, step,
-        section;
+        model, soundfont, status;
+    cad_ui_keys key; /* the messages between plugin and window */
 } cad_ui_uris;
 
 void cad_ui_uris_map(cad_ui_uris *u, LV2_URID_Map *map);

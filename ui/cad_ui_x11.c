@@ -371,7 +371,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *d,
     XFlush(ui->dpy);
     *widget = (LV2UI_Widget)(uintptr_t)ui->win;
 
-    send_object(ui, ui->uris.ui_on);
+    send_object(ui, ui->uris.key.on);
     ui->dirty = 1;
     return ui;
 }
@@ -381,7 +381,7 @@ static void cleanup(LV2UI_Handle h)
     cad_ui *ui = h;
     if (ui->dpy) {
         if (ui->win)
-            send_object(ui, ui->uris.ui_off);
+            send_object(ui, ui->uris.key.off);
         if (ui->surface)
             cairo_surface_destroy(ui->surface);
         if (ui->win)

@@ -47,18 +47,18 @@ static void transport(double beat, double qpm, double bar, int rolling,
                       double section)
 {
     LV2_Atom_Forge_Frame fr;
-    lv2_atom_forge_object(&f, &fr, 0, u.transport);
-    lv2_atom_forge_key(&f, u.beat);
+    lv2_atom_forge_object(&f, &fr, 0, u.key.transport);
+    lv2_atom_forge_key(&f, u.key.beat);
     lv2_atom_forge_double(&f, beat);
-    lv2_atom_forge_key(&f, u.tempo);
+    lv2_atom_forge_key(&f, u.key.tempo);
     lv2_atom_forge_double(&f, qpm);
-    lv2_atom_forge_key(&f, u.bar);
+    lv2_atom_forge_key(&f, u.key.bar);
     lv2_atom_forge_double(&f, bar);
-    lv2_atom_forge_key(&f, u.rolling);
+    lv2_atom_forge_key(&f, u.key.rolling);
     lv2_atom_forge_bool(&f, rolling);
-    lv2_atom_forge_key(&f, u.step);
+    lv2_atom_forge_key(&f, u.key.step);
     lv2_atom_forge_double(&f, 0.25);
-    lv2_atom_forge_key(&f, u.section);
+    lv2_atom_forge_key(&f, u.key.section);
     lv2_atom_forge_double(&f, section);
     lv2_atom_forge_pop(&f, &fr);
     record();
@@ -68,11 +68,11 @@ static void note(LV2_URID type, double beat, double pitch, double third)
 {
     LV2_Atom_Forge_Frame fr;
     lv2_atom_forge_object(&f, &fr, 0, type);
-    lv2_atom_forge_key(&f, u.beat);
+    lv2_atom_forge_key(&f, u.key.beat);
     lv2_atom_forge_double(&f, beat);
-    lv2_atom_forge_key(&f, u.pitch);
+    lv2_atom_forge_key(&f, u.key.pitch);
     lv2_atom_forge_double(&f, pitch);
-    lv2_atom_forge_key(&f, type == u.played ? u.velocity : u.length);
+    lv2_atom_forge_key(&f, type == u.key.played ? u.key.velocity : u.key.length);
     lv2_atom_forge_double(&f, third);
     lv2_atom_forge_pop(&f, &fr);
     record();
@@ -116,13 +116,13 @@ int main(int argc, char **argv)
 
     /* playing: transport, notes on and off, planned notes, a replan */
     transport(8, 120, 4, 1, -1);
-    note(u.played, 8, 60, 80);
-    note(u.planned, 8.5, 64, 0.25);
-    note(u.planned, 8.75, 64, 0.25);
-    note(u.played, 8.5, 60, 0);
-    note(u.played, 8.5, 64, 80);
+    note(u.key.played, 8, 60, 80);
+    note(u.key.planned, 8.5, 64, 0.25);
+    note(u.key.planned, 8.75, 64, 0.25);
+    note(u.key.played, 8.5, 60, 0);
+    note(u.key.played, 8.5, 64, 80);
     transport(9, 120, 3, 1, 1);
-    lv2_atom_forge_object(&f, &(LV2_Atom_Forge_Frame){0}, 0, u.replan);
+    lv2_atom_forge_object(&f, &(LV2_Atom_Forge_Frame){0}, 0, u.key.replan);
     record();
     transport(9.5, 0, 3, 0, 1);
     rc |= save(argv[1], "seed-playing");
@@ -135,8 +135,8 @@ int main(int argc, char **argv)
 
     /* out of range everywhere */
     transport(1e300, 1e308, 1e-300, 1, 1e12);
-    note(u.played, -1e300, 1e12, 1e12);
-    note(u.planned, 1e300, 60, 1e300);
+    note(u.key.played, -1e300, 1e12, 1e12);
+    note(u.key.planned, 1e300, 60, 1e300);
     transport(-1e300, -5, -1, 1, -1e12);
     transport(1e16, 120, 4, 1, 0);
     rc |= save(argv[1], "seed-huge");

@@ -342,18 +342,18 @@ static void test_messages(void)
 
     /* Transport, then a note on and off, as cad_ui_out.c writes them. */
     lv2_atom_forge_set_buffer(&f, buf, sizeof buf);
-    lv2_atom_forge_object(&f, &fr, 0, u.transport);
-    lv2_atom_forge_key(&f, u.beat);
+    lv2_atom_forge_object(&f, &fr, 0, u.key.transport);
+    lv2_atom_forge_key(&f, u.key.beat);
     lv2_atom_forge_double(&f, 4.0);
-    lv2_atom_forge_key(&f, u.tempo);
+    lv2_atom_forge_key(&f, u.key.tempo);
     lv2_atom_forge_double(&f, 90.0);
-    lv2_atom_forge_key(&f, u.bar);
+    lv2_atom_forge_key(&f, u.key.bar);
     lv2_atom_forge_double(&f, 3.0);
-    lv2_atom_forge_key(&f, u.rolling);
+    lv2_atom_forge_key(&f, u.key.rolling);
     lv2_atom_forge_bool(&f, 1);
-    lv2_atom_forge_key(&f, u.step);
+    lv2_atom_forge_key(&f, u.key.step);
     lv2_atom_forge_double(&f, 0.5);
-    lv2_atom_forge_key(&f, u.section);
+    lv2_atom_forge_key(&f, u.key.section);
     lv2_atom_forge_int(&f, 2);
     lv2_atom_forge_pop(&f, &fr);
     CHECK(cad_ui_msg_apply(&u, &s, (const LV2_Atom *)buf, 1.0));
@@ -361,12 +361,12 @@ static void test_messages(void)
           s.section == 2);
     for (int v = 80; v >= 0; v -= 80) {
         lv2_atom_forge_set_buffer(&f, buf, sizeof buf);
-        lv2_atom_forge_object(&f, &fr, 0, u.played);
-        lv2_atom_forge_key(&f, u.beat);
+        lv2_atom_forge_object(&f, &fr, 0, u.key.played);
+        lv2_atom_forge_key(&f, u.key.beat);
         lv2_atom_forge_double(&f, v ? 4.0 : 5.5);
-        lv2_atom_forge_key(&f, u.pitch);
+        lv2_atom_forge_key(&f, u.key.pitch);
         lv2_atom_forge_int(&f, 62);
-        lv2_atom_forge_key(&f, u.velocity);
+        lv2_atom_forge_key(&f, u.key.velocity);
         lv2_atom_forge_int(&f, v);
         lv2_atom_forge_pop(&f, &fr);
         CHECK(cad_ui_msg_apply(&u, &s, (const LV2_Atom *)buf, 1.0));
@@ -376,18 +376,18 @@ static void test_messages(void)
           !s.played[0].open);
     /* A planned note, then Replan drops it. */
     lv2_atom_forge_set_buffer(&f, buf, sizeof buf);
-    lv2_atom_forge_object(&f, &fr, 0, u.planned);
-    lv2_atom_forge_key(&f, u.beat);
+    lv2_atom_forge_object(&f, &fr, 0, u.key.planned);
+    lv2_atom_forge_key(&f, u.key.beat);
     lv2_atom_forge_double(&f, 6.0);
-    lv2_atom_forge_key(&f, u.pitch);
+    lv2_atom_forge_key(&f, u.key.pitch);
     lv2_atom_forge_int(&f, 65);
-    lv2_atom_forge_key(&f, u.length);
+    lv2_atom_forge_key(&f, u.key.length);
     lv2_atom_forge_double(&f, 0.5);
     lv2_atom_forge_pop(&f, &fr);
     CHECK(cad_ui_msg_apply(&u, &s, (const LV2_Atom *)buf, 1.0));
     CHECK(s.n_planned == 1);
     lv2_atom_forge_set_buffer(&f, buf, sizeof buf);
-    CHECK(cad_ui_msg_apply(&u, &s, cad_ui_msg_object(&f, u.replan), 1.0));
+    CHECK(cad_ui_msg_apply(&u, &s, cad_ui_msg_object(&f, u.key.replan), 1.0));
     CHECK(s.n_planned == 0);
     /* The status and a file, as patch:Set; the window's own patch:Set of
      * a model reads back the same way. */
@@ -406,8 +406,8 @@ static void test_messages(void)
     CHECK(!strcmp(s.model, "/m/folk.safetensors"));
     /* A malformed object (a property running past its end) is ignored. */
     lv2_atom_forge_set_buffer(&f, buf, sizeof buf);
-    lv2_atom_forge_object(&f, &fr, 0, u.played);
-    lv2_atom_forge_key(&f, u.beat);
+    lv2_atom_forge_object(&f, &fr, 0, u.key.played);
+    lv2_atom_forge_key(&f, u.key.beat);
     lv2_atom_forge_double(&f, 1.0);
     lv2_atom_forge_pop(&f, &fr);
     LV2_Atom *bad = (LV2_Atom *)buf;
