@@ -57,10 +57,12 @@ typedef struct {
                           below this (the probability-threshold system) */
     int max_notes;     /* piano rolls: at most this many keys at once, the
                           highest (1 keeps the melody); 0 = no limit */
-    double max_hold;   /* piano rolls: a key held this many beats is let
-                          go for a step; 0 = no limit. At low temperature
-                          a piano roll settles on one chord and holds it
-                          for ever; this makes it move on */
+    double max_hold;   /* a note held this many beats is let go (a piano
+                          roll's key for a step; another representation's
+                          note ends there); 0 = no limit. At low
+                          temperature a piano roll settles on one chord and
+                          holds it for ever, and a weak performance model
+                          forgets its note-offs; this makes them move on */
     int key;           /* tonic, pitch class 0..11 (C = 0) */
     cad_scale scale;   /* the notes of the scale on that tonic */
     int shift;         /* semitones the model's music is moved up (what

@@ -82,6 +82,8 @@ static int decoded_piece(cad_composer *c, const cad_compose_opts *o,
         if (p < 0 || p > 127 || !cad_constraints_allow(&o->k, p))
             continue;
         n.pitch = (uint8_t)p;
+        if (o->k.max_hold > 0 && n.duration > o->k.max_hold)
+            n.duration = o->k.max_hold; /* let go, as the events do */
         out->notes[kept++] = n;
     }
     out->n_notes = kept;

@@ -73,8 +73,14 @@ static int queue_notes(cad_composer *c, const cad_constraints *k,
             skip--;
             continue;
         }
-        /* (onset + duration need not add up to the end exactly) */
-        if (more && nt->onset + nt->duration >= end - 1e-6)
+        /* A note held max_hold beats is let go then (as a piano roll's
+           key is): its end is known without more steps. Otherwise one
+           that lasts to the end may only end there for want of steps.
+           (onset + duration need not add up to the end exactly) */
+        double dur = nt->duration;
+        if (k->max_hold > 0 && dur >= k->max_hold)
+            dur = k->max_hold;
+        else if (more && nt->onset + nt->duration >= end - 1e-6)
             return 2;
         if (cad_compose_room(c) < 2)
             return 1;
@@ -85,8 +91,7 @@ static int queue_notes(cad_composer *c, const cad_constraints *k,
         if (p < 0 || p > 127 || !cad_constraints_allow(k, p))
             continue;
         cad_compose_push(c, nt->onset, CAD_EVENT_NOTE_ON, p, nt->velocity);
-        cad_compose_push(c, nt->onset + nt->duration, CAD_EVENT_NOTE_OFF, p,
-                         0);
+        cad_compose_push(c, nt->onset + dur, CAD_EVENT_NOTE_OFF, p, 0);
     }
     c->emitted = until_beat;
     c->emitted_skip = 0;

@@ -48,6 +48,7 @@ static void check_kind(const char *kind, const char *grid, int fields)
     cad_constraints_default(&o.k);
     /* D major: the notes moved up 2, and some refused by the scale */
     cad_constraints_in_key(&o.k, 2, CAD_SCALE_MAJOR);
+    o.k.max_hold = 4; /* long notes let go at 4 beats, both ways */
     o.k.temperature = 1.5f;
     cad_score s;
     CHECK(cad_compose_score(m, r, &o, &s, NULL, &e) == 0);
